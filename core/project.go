@@ -1,0 +1,92 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Project is one application sending events. ID is numeric so that every
+// SDK's DSN parser accepts it as the DSN's last path segment.
+type Project struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	// RateLimit is the project's accepted events per minute; 0 means none.
+	RateLimit int `json:"rate_limit"`
+	// RetentionDays bounds how long events are kept; 0 means the global default.
+	RetentionDays int `json:"retention_days"`
+	// Keys are the project's active (unrevoked) keys, oldest first. Filled by
+	// FindProjectByID, FindProjects and CreateProject.
+	Keys []*ProjectKey `json:"keys"`
+}
+
+// Validate reports the first problem with p's user-settable fields.
+func (p *Project) Validate() error {
+	if p.Name == "" {
+		return FieldErrorf("name", "name is required")
+	} else if len(p.Name) > 200 {
+		return FieldErrorf("name", "name must be at most 200 characters")
+	} else if p.RateLimit < 0 {
+		return FieldErrorf("rate_limit", "rate_limit must not be negative")
+	} else if p.RetentionDays < 0 {
+		return FieldErrorf("retention_days", "retention_days must not be negative")
+	}
+	return nil
+}
+
+// ProjectKey is a DSN key: 32 lowercase hex characters generated from
+// crypto/rand. A revoked key is kept (RevokedAt set) so that ingestion can
+// tell "revoked" from "never existed".
+type ProjectKey struct {
+	PublicKey string     `json:"public_key"`
+	ProjectID int64      `json:"project_id"`
+	Label     string     `json:"label"`
+	RateLimit int        `json:"rate_limit"` // events per minute; 0 means none
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	// DSN is filled by the HTTP layer from the configured public URL; it is
+	// never stored.
+	DSN string `json:"dsn,omitempty"`
+}
+
+// ProjectUpdate holds the fields of a project that may change; nil leaves a
+// field as it is.
+type ProjectUpdate struct {
+	Name          *string `json:"name"`
+	RateLimit     *int    `json:"rate_limit"`
+	RetentionDays *int    `json:"retention_days"`
+}
+
+// ProjectStore keeps projects and their keys.
+type ProjectStore interface {
+	// CreateProject inserts p, sets p.ID and p.CreatedAt, and creates one key
+	// for it (appended to p.Keys) in the same transaction. A duplicate name is
+	// ECONFLICT; an invalid project is EINVALID.
+	CreateProject(ctx context.Context, p *Project) error
+
+	// FindProjectByID returns the project with its active keys, or ENOTFOUND.
+	FindProjectByID(ctx context.Context, id int64) (*Project, error)
+
+	// FindProjects returns every project with its active keys, by id.
+	FindProjects(ctx context.Context) ([]*Project, error)
+
+	// UpdateProject changes the given fields and returns the project, or
+	// ENOTFOUND; a duplicate name is ECONFLICT.
+	UpdateProject(ctx context.Context, id int64, upd ProjectUpdate) (*Project, error)
+
+	// DeleteProject removes the project, its keys and everything stored for
+	// it, or returns ENOTFOUND.
+	DeleteProject(ctx context.Context, id int64) error
+
+	// CreateKey adds a new key (PublicKey generated when empty) to the
+	// project, or returns ENOTFOUND for an unknown project.
+	CreateKey(ctx context.Context, projectID int64, k *ProjectKey) error
+
+	// RevokeKey marks the key revoked. ENOTFOUND when the project has no such
+	// active key.
+	RevokeKey(ctx context.Context, projectID int64, publicKey string) error
+
+	// FindKey returns the key, revoked or not, or ENOTFOUND. Ingestion calls
+	// it for every request that misses its cache.
+	FindKey(ctx context.Context, publicKey string) (*ProjectKey, error)
+}

@@ -1,0 +1,3 @@
+module github.com/periscope-hq/periscope
+
+go 1.26.8
