@@ -97,4 +97,7 @@ type Attempt struct {
 	Err       string    // "" on success
 	Permanent bool      // a failure that must not be retried
 	NextAt    time.Time // when to retry, for a non-permanent failure
+	// Skipped records that nothing was sent on purpose (the destination's
+	// `when` filter did not match): the notification ends "skipped".
+	Skipped bool
 }

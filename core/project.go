@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -89,4 +91,15 @@ type ProjectStore interface {
 	// FindKey returns the key, revoked or not, or ENOTFOUND. Ingestion calls
 	// it for every request that misses its cache.
 	FindKey(ctx context.Context, publicKey string) (*ProjectKey, error)
+}
+
+// DSN returns the DSN of key k under publicURL (scheme and host, e.g.
+// "http://127.0.0.1:8000"): http://<public_key>@127.0.0.1:8000/<project id>.
+// Any path in publicURL is kept as the DSN's prefix.
+func DSN(publicURL string, k *ProjectKey) string {
+	scheme, rest, ok := strings.Cut(strings.TrimRight(publicURL, "/"), "://")
+	if !ok || rest == "" {
+		return ""
+	}
+	return scheme + "://" + k.PublicKey + "@" + rest + "/" + strconv.FormatInt(k.ProjectID, 10)
 }

@@ -1,0 +1,286 @@
+// Package config loads Periscope's configuration with koanf: built-in
+// defaults, then a YAML file (config.yaml), then environment variables.
+//
+// The environment names of the original README keep their meaning
+// (API_SECRET_KEY_ADMIN, POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER,
+// POSTGRES_PASSWORD, POSTGRES_DATABASE, POSTGRES_ENABLED), HOST and PORT set
+// the listen address, and every other key has a PERISCOPE_ name: the key's
+// path upper-cased with dots as underscores (ingest.max_event_size is
+// PERISCOPE_INGEST_MAX_EVENT_SIZE), plus the short aliases in envAliases.
+//
+// Parsing is separate from file I/O: Parse takes the YAML bytes and the
+// environment, so tests feed strings.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/providers/rawbytes"
+	"github.com/knadh/koanf/v2"
+)
+
+// Config is the whole configuration. Every field has a default (Default).
+type Config struct {
+	Server   Server   `koanf:"server"`
+	Admin    Admin    `koanf:"admin"`
+	Database Database `koanf:"database"`
+	Ingest   Ingest   `koanf:"ingest"`
+	Grouping Grouping `koanf:"grouping"`
+	Notify   Notify   `koanf:"notify"`
+	Log      Log      `koanf:"log"`
+
+	// Path is the file the configuration was read from ("" for none); not a key.
+	Path string `koanf:"-"`
+	// Raw is the YAML text that was read, for loaders that need positions
+	// (grouping rules report line and column); not a key.
+	Raw []byte `koanf:"-"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	Host string `koanf:"host"`
+	Port int    `koanf:"port"`
+	// PublicURL is the scheme and host DSNs carry ("http://errors.example.com");
+	// empty means http://host:port.
+	PublicURL       string        `koanf:"public_url"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// Admin guards the admin API.
+type Admin struct {
+	// SecretKey is the bearer token of /api/admin/; empty disables the API.
+	SecretKey string `koanf:"secret_key"`
+}
+
+// Database selects and configures the store.
+type Database struct {
+	SQLite   SQLite   `koanf:"sqlite"`
+	Postgres Postgres `koanf:"postgres"`
+}
+
+// SQLite is the embedded default store.
+type SQLite struct {
+	Path string `koanf:"path"`
+}
+
+// Postgres is the production store, used when Enabled.
+type Postgres struct {
+	Enabled  bool   `koanf:"enabled"`
+	Host     string `koanf:"host"`
+	Port     int    `koanf:"port"`
+	User     string `koanf:"user"`
+	Password string `koanf:"password"`
+	Database string `koanf:"database"`
+	SSLMode  string `koanf:"sslmode"`
+	// URL, when set, replaces the fields above.
+	URL string `koanf:"url"`
+}
+
+// Ingest bounds the Sentry endpoints and the pipeline behind them.
+type Ingest struct {
+	// Ack is "accepted" (answer once the event is queued) or "committed"
+	// (answer once the batch holding it is in the database).
+	Ack               string   `koanf:"ack"`
+	MaxEventSize      int64    `koanf:"max_event_size"`
+	MaxEnvelopeSize   int64    `koanf:"max_envelope_size"`
+	MaxAttachmentSize int64    `koanf:"max_attachment_size"`
+	QueueSize         int      `koanf:"queue_size"`
+	Workers           int      `koanf:"workers"`
+	BatchSize         int      `koanf:"batch_size"`
+	CORSOrigins       []string `koanf:"cors_origins"`
+	// RateLimit is the default events per minute per key; 0 means none.
+	RateLimit int `koanf:"rate_limit"`
+}
+
+// Grouping configures the rule engine. Rules are parsed by package rules
+// from Raw so that errors carry line and column.
+type Grouping struct {
+	Rules       []map[string]any `koanf:"rules"`
+	RulesFile   string           `koanf:"rules_file"`
+	SentryRules string           `koanf:"sentry_rules"`
+}
+
+// Notify configures alert delivery.
+type Notify struct {
+	PluginDir            string           `koanf:"plugin_dir"`
+	AllowPrivateNetworks bool             `koanf:"allow_private_networks"`
+	Destinations         []map[string]any `koanf:"destinations"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `koanf:"level"`  // debug, info, warn, error
+	Format string `koanf:"format"` // text or json
+}
+
+// Default returns the built-in defaults.
+func Default() map[string]any {
+	return map[string]any{
+		"server.host":                   "127.0.0.1",
+		"server.port":                   8000,
+		"server.public_url":             "",
+		"server.shutdown_timeout":       "30s",
+		"admin.secret_key":              "",
+		"database.sqlite.path":          "./data/periscope.db",
+		"database.postgres.enabled":     false,
+		"database.postgres.host":        "localhost",
+		"database.postgres.port":        5432,
+		"database.postgres.user":        "pguser",
+		"database.postgres.password":    "",
+		"database.postgres.database":    "periscope",
+		"database.postgres.sslmode":     "disable",
+		"database.postgres.url":         "",
+		"ingest.ack":                    "accepted",
+		"ingest.max_event_size":         1 << 20,
+		"ingest.max_envelope_size":      20 << 20,
+		"ingest.max_attachment_size":    20 << 20,
+		"ingest.queue_size":             20000,
+		"ingest.workers":                0,
+		"ingest.batch_size":             500,
+		"ingest.cors_origins":           []string{"*"},
+		"ingest.rate_limit":             0,
+		"grouping.rules_file":           "",
+		"grouping.sentry_rules":         "",
+		"notify.plugin_dir":             "",
+		"notify.allow_private_networks": false,
+		"log.level":                     "info",
+		"log.format":                    "text",
+	}
+}
+
+// envAliases maps the original README's names and the documented short
+// names to keys.
+var envAliases = map[string]string{
+	"API_SECRET_KEY_ADMIN":   "admin.secret_key",
+	"HOST":                   "server.host",
+	"PORT":                   "server.port",
+	"POSTGRES_HOST":          "database.postgres.host",
+	"POSTGRES_PORT":          "database.postgres.port",
+	"POSTGRES_USER":          "database.postgres.user",
+	"POSTGRES_PASSWORD":      "database.postgres.password",
+	"POSTGRES_DATABASE":      "database.postgres.database",
+	"POSTGRES_ENABLED":       "database.postgres.enabled",
+	"PERISCOPE_PUBLIC_URL":   "server.public_url",
+	"PERISCOPE_SQLITE_PATH":  "database.sqlite.path",
+	"PERISCOPE_POSTGRES_URL": "database.postgres.url",
+	"PERISCOPE_NOTIFY_ALLOW_PRIVATE_NETWORKS": "notify.allow_private_networks",
+	"PERISCOPE_PLUGIN_DIR":                    "notify.plugin_dir",
+	"PERISCOPE_LOG_LEVEL":                     "log.level",
+}
+
+// EnvNames returns every environment variable Parse reads, with its key.
+func EnvNames() map[string]string {
+	out := make(map[string]string, len(envAliases)+len(Default()))
+	for k := range Default() {
+		out["PERISCOPE_"+strings.ToUpper(strings.ReplaceAll(k, ".", "_"))] = k
+	}
+	for name, k := range envAliases {
+		out[name] = k
+	}
+	return out
+}
+
+// Load reads the file at path (when it exists, or always when required) and
+// the process environment. Use it from main; tests call Parse.
+func Load(path string, required bool) (*Config, error) {
+	var data []byte
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil && (required || !os.IsNotExist(err)) {
+			return nil, &Errors{Problems: []string{fmt.Sprintf("config file: %v", err)}}
+		} else if err == nil {
+			data = b
+		} else {
+			path = ""
+		}
+	}
+	c, err := Parse(data, os.Environ())
+	if c != nil {
+		c.Path = path
+	}
+	return c, err
+}
+
+// Parse builds a Config from YAML bytes (may be empty) and an environment
+// in os.Environ form, then validates it. Every problem is reported at once
+// in an *Errors.
+func Parse(yamlData []byte, environ []string) (*Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(confmap.Provider(Default(), "."), nil); err != nil {
+		return nil, err
+	}
+	var problems []string
+	if len(yamlData) > 0 {
+		if err := k.Load(rawbytes.Provider(yamlData), yaml.Parser()); err != nil {
+			return nil, &Errors{Problems: []string{fmt.Sprintf("config file is not valid YAML: %v", err)}}
+		}
+	}
+	names := EnvNames()
+	env := map[string]any{}
+	for _, kv := range environ {
+		name, val, ok := strings.Cut(kv, "=")
+		if !ok {
+			continue
+		}
+		if key, ok := names[name]; ok {
+			env[key] = val
+		}
+	}
+	if err := k.Load(confmap.Provider(env, "."), nil); err != nil {
+		return nil, err
+	}
+
+	var c Config
+	var md mapstructure.Metadata
+	err := k.UnmarshalWithConf("", &c, koanf.UnmarshalConf{DecoderConfig: &mapstructure.DecoderConfig{
+		DecodeHook: mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(),
+			mapstructure.StringToSliceHookFunc(","),
+		),
+		Metadata:         &md,
+		WeaklyTypedInput: true,
+		Result:           &c,
+		TagName:          "koanf",
+	}})
+	if err != nil {
+		problems = append(problems, decodeProblems(err)...)
+	}
+	for _, key := range md.Unused {
+		problems = append(problems, fmt.Sprintf("%s: unknown key", key))
+	}
+	c.Raw = yamlData
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return &c, &Errors{Problems: problems}
+	}
+	return &c, nil
+}
+
+// decodeProblems splits mapstructure's multi-error text into one line each.
+func decodeProblems(err error) []string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
+		if line == "" || strings.HasPrefix(line, "decoding failed due to") || strings.HasSuffix(line, "error(s) decoding:") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// Errors is every problem found in a configuration, each naming its key.
+type Errors struct {
+	Problems []string
+}
+
+// Error lists the problems, one per line.
+func (e *Errors) Error() string {
+	return "invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}

@@ -1,0 +1,127 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// validate returns one line per problem, each starting with its key.
+func (c *Config) validate() []string {
+	var p []string
+	add := func(key, format string, args ...any) {
+		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+	if c.Server.Host == "" {
+		add("server.host", "must not be empty (HOST)")
+	}
+	if c.Server.Port < 0 || c.Server.Port > 65535 {
+		add("server.port", "%d is not a TCP port (PORT)", c.Server.Port)
+	}
+	if c.Server.PublicURL != "" {
+		u, err := url.Parse(c.Server.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			add("server.public_url", "%q must be an absolute http(s) URL such as https://errors.example.com (PERISCOPE_PUBLIC_URL)", c.Server.PublicURL)
+		}
+	}
+	if c.Server.ShutdownTimeout <= 0 {
+		add("server.shutdown_timeout", "must be positive")
+	}
+	if c.Database.Postgres.Enabled {
+		pg := c.Database.Postgres
+		if pg.URL == "" {
+			if pg.Host == "" {
+				add("database.postgres.host", "must not be empty when Postgres is enabled (POSTGRES_HOST)")
+			}
+			if pg.Port <= 0 || pg.Port > 65535 {
+				add("database.postgres.port", "%d is not a TCP port (POSTGRES_PORT)", pg.Port)
+			}
+			if pg.User == "" {
+				add("database.postgres.user", "must not be empty (POSTGRES_USER)")
+			}
+			if pg.Database == "" {
+				add("database.postgres.database", "must not be empty (POSTGRES_DATABASE)")
+			}
+		}
+	} else if c.Database.SQLite.Path == "" {
+		add("database.sqlite.path", "must not be empty (PERISCOPE_SQLITE_PATH)")
+	}
+	switch c.Ingest.Ack {
+	case "accepted", "committed":
+	default:
+		add("ingest.ack", "%q must be \"accepted\" or \"committed\"", c.Ingest.Ack)
+	}
+	if c.Ingest.MaxEventSize <= 0 {
+		add("ingest.max_event_size", "must be positive")
+	}
+	if c.Ingest.MaxEnvelopeSize < c.Ingest.MaxEventSize {
+		add("ingest.max_envelope_size", "must be at least ingest.max_event_size")
+	}
+	if c.Ingest.MaxAttachmentSize < 0 {
+		add("ingest.max_attachment_size", "must not be negative")
+	}
+	if c.Ingest.QueueSize <= 0 {
+		add("ingest.queue_size", "must be positive")
+	}
+	if c.Ingest.Workers < 0 {
+		add("ingest.workers", "must not be negative (0 means one per CPU)")
+	}
+	if c.Ingest.BatchSize <= 0 {
+		add("ingest.batch_size", "must be positive")
+	}
+	if c.Ingest.RateLimit < 0 {
+		add("ingest.rate_limit", "must not be negative")
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q must be one of debug, info, warn, error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "%q must be text or json", c.Log.Format)
+	}
+	return p
+}
+
+// ListenAddr returns host:port.
+func (c *Config) ListenAddr() string {
+	host := c.Server.Host
+	if strings.Contains(host, ":") && !strings.HasPrefix(host, "[") {
+		host = "[" + host + "]"
+	}
+	return host + ":" + strconv.Itoa(c.Server.Port)
+}
+
+// PublicURL returns the scheme and host DSNs carry, without a trailing slash.
+func (c *Config) PublicURL() string {
+	if c.Server.PublicURL != "" {
+		return strings.TrimRight(c.Server.PublicURL, "/")
+	}
+	return "http://" + c.ListenAddr()
+}
+
+// PostgresURL returns the connection URL built from the Postgres fields
+// (or Postgres.URL when set).
+func (c *Config) PostgresURL() string {
+	pg := c.Database.Postgres
+	if pg.URL != "" {
+		return pg.URL
+	}
+	u := url.URL{
+		Scheme: "postgres",
+		Host:   pg.Host + ":" + strconv.Itoa(pg.Port),
+		Path:   "/" + pg.Database,
+	}
+	if pg.Password != "" {
+		u.User = url.UserPassword(pg.User, pg.Password)
+	} else {
+		u.User = url.User(pg.User)
+	}
+	if pg.SSLMode != "" {
+		u.RawQuery = "sslmode=" + url.QueryEscape(pg.SSLMode)
+	}
+	return u.String()
+}
