@@ -1,0 +1,232 @@
+package dbutil
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/periscope-hq/periscope/core"
+)
+
+// Prepared is one event of a WriteEvents batch, validated and encoded for
+// storage.
+type Prepared struct {
+	E         *core.Event
+	Index     int       // position in the batch
+	Timestamp time.Time // UTC, microseconds
+	Received  time.Time // UTC, microseconds
+	Tags      string    // EncodeTags
+	Body      []byte    // EncodeBody(payload, data)
+	// Attachments holds the compressed attachment data, in the order of
+	// E.Attachments.
+	Attachments [][]byte
+	// DupOf is the index of an earlier event of the same batch with the same
+	// (ProjectID, EventID), or -1. Such an event is a duplicate without
+	// touching the database.
+	DupOf int
+}
+
+// Prepare validates a batch (EINVALID naming "batch[i].field" for the first
+// problem) and compresses payloads, data and attachments, spreading the
+// work over the available CPUs for large batches.
+func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
+	ps := make([]*Prepared, len(batch))
+	type key struct {
+		project int64
+		id      string
+	}
+	seen := make(map[key]int, len(batch))
+	for i, w := range batch {
+		if w == nil || w.Event == nil {
+			return nil, core.FieldErrorf(fmt.Sprintf("batch[%d]", i), "event is required")
+		}
+		e := w.Event
+		field := func(name string) string { return fmt.Sprintf("batch[%d].%s", i, name) }
+		switch {
+		case e.ProjectID <= 0:
+			return nil, core.FieldErrorf(field("project_id"), "project_id is required")
+		case e.EventID == "" || len(e.EventID) > 64:
+			return nil, core.FieldErrorf(field("event_id"), "event_id is required (at most 64 characters)")
+		case e.Grouping.Hash == "" || len(e.Grouping.Hash) > 128:
+			return nil, core.FieldErrorf(field("grouping.hash"), "grouping hash is required (at most 128 characters)")
+		case e.Timestamp.IsZero():
+			return nil, core.FieldErrorf(field("timestamp"), "timestamp is required")
+		case e.Received.IsZero():
+			return nil, core.FieldErrorf(field("received"), "received is required")
+		}
+		p := &Prepared{E: e, Index: i, Timestamp: UTC(e.Timestamp), Received: UTC(e.Received), DupOf: -1}
+		k := key{e.ProjectID, e.EventID}
+		if j, ok := seen[k]; ok {
+			p.DupOf = j
+		} else {
+			seen[k] = i
+		}
+		ps[i] = p
+	}
+	encode := func(p *Prepared) {
+		if p.DupOf >= 0 {
+			return
+		}
+		p.Tags = EncodeTags(p.E.Tags)
+		p.Body = EncodeBody(p.E.Payload, p.E.Data)
+		for _, a := range p.E.Attachments {
+			p.Attachments = append(p.Attachments, Compress(a.Data))
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ps)/16, 8)
+	if workers <= 1 {
+		for _, p := range ps {
+			encode(p)
+		}
+		return ps, nil
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(ps); i += workers {
+				encode(ps[i])
+			}
+		})
+	}
+	wg.Wait()
+	return ps, nil
+}
+
+// IssueTitle is the title an event gives its issue: the grouping's title
+// when a rule set one, else the event's.
+func IssueTitle(e *core.Event) string {
+	if e.Grouping.Title != "" {
+		return e.Grouping.Title
+	}
+	return e.Title
+}
+
+// IssueLevel is the level an event gives its issue ("error" when unset).
+func IssueLevel(e *core.Event) string {
+	if e.Level == "" {
+		return core.LevelError
+	}
+	return e.Level
+}
+
+// IssueRow is an issue as stored, with the columns core.Issue does not
+// carry.
+type IssueRow struct {
+	core.Issue
+	Environment string
+	Release     string
+}
+
+// NewIssueRow is the row of an issue that p creates, before p is counted.
+func NewIssueRow(p *Prepared, now time.Time) *IssueRow {
+	e := p.E
+	return &IssueRow{Issue: core.Issue{
+		ProjectID: e.ProjectID, Fingerprint: e.Grouping.Hash,
+		Title: IssueTitle(e), Culprit: e.Culprit, Level: IssueLevel(e), Platform: e.Platform,
+		Status: core.StatusUnresolved, FirstSeen: p.Timestamp, LastSeen: p.Timestamp,
+		LastEventID: e.EventID,
+	}, Environment: e.Environment, Release: e.Release}
+}
+
+// IssueAgg is what one batch does to one issue: the stored (not duplicate)
+// events that landed in it.
+type IssueAgg struct {
+	IssueID   int64
+	ProjectID int64
+	Created   bool      // the batch created the issue
+	First     *Prepared // the first stored event of the issue in the batch
+	Latest    *Prepared // the newest by timestamp (a later one wins ties)
+	Count     int64
+	FirstSeen time.Time
+	LastSeen  time.Time
+	Hours     map[time.Time]int64 // events per hour of their timestamp
+}
+
+// Aggregate groups the stored events of a batch by issue, in order of first
+// appearance. issueIDs[i] and stored[i] describe ps[i].
+func Aggregate(ps []*Prepared, issueIDs []int64, stored []bool) []*IssueAgg {
+	var out []*IssueAgg
+	byID := map[int64]*IssueAgg{}
+	for i, p := range ps {
+		if !stored[i] {
+			continue
+		}
+		a := byID[issueIDs[i]]
+		if a == nil {
+			a = &IssueAgg{IssueID: issueIDs[i], ProjectID: p.E.ProjectID, First: p, Latest: p,
+				FirstSeen: p.Timestamp, LastSeen: p.Timestamp, Hours: map[time.Time]int64{}}
+			byID[a.IssueID] = a
+			out = append(out, a)
+		}
+		a.Count++
+		a.Hours[Hour(p.Timestamp)]++
+		if p.Timestamp.Before(a.FirstSeen) {
+			a.FirstSeen = p.Timestamp
+		}
+		if !p.Timestamp.Before(a.LastSeen) {
+			a.LastSeen, a.Latest = p.Timestamp, p
+		}
+	}
+	return out
+}
+
+// Apply folds the batch into row, the issue as stored (or NewIssueRow for a
+// created one): counters and seen times, the newest event's title, culprit,
+// level, platform, environment and release, and the status. A resolved
+// issue reopens (regressed true); an ignored one comes back once now passes
+// IgnoreUntil or Count reaches IgnoreCount.
+func (a *IssueAgg) Apply(row *IssueRow, now time.Time) (regressed bool) {
+	row.Count += a.Count
+	if a.FirstSeen.Before(row.FirstSeen) {
+		row.FirstSeen = a.FirstSeen
+	}
+	if !a.LastSeen.Before(row.LastSeen) {
+		e := a.Latest.E
+		row.LastSeen = a.LastSeen
+		row.Title, row.Culprit, row.Level, row.Platform = IssueTitle(e), e.Culprit, IssueLevel(e), e.Platform
+		row.LastEventID, row.Environment, row.Release = e.EventID, e.Environment, e.Release
+	}
+	switch row.Status {
+	case core.StatusResolved:
+		row.Status, row.ResolvedAt = core.StatusUnresolved, nil
+		return true
+	case core.StatusIgnored:
+		if (row.IgnoreCount > 0 && row.Count >= row.IgnoreCount) ||
+			(row.IgnoreUntil != nil && !now.Before(*row.IgnoreUntil)) {
+			row.Status, row.IgnoreUntil, row.IgnoreCount = core.StatusUnresolved, nil, 0
+		}
+	}
+	return false
+}
+
+// HourCount is a counter increment for one key and hour.
+type HourCount struct {
+	ID   int64 // a project or issue id
+	Hour time.Time
+	N    int64
+}
+
+// StoredPerHour counts the stored events of a batch per project and hour of
+// reception, for stats_hourly.
+func StoredPerHour(ps []*Prepared, stored []bool) []HourCount {
+	type key struct {
+		id   int64
+		hour time.Time
+	}
+	idx := map[key]int{}
+	var out []HourCount
+	for i, p := range ps {
+		if !stored[i] {
+			continue
+		}
+		k := key{p.E.ProjectID, Hour(p.Received)}
+		if j, ok := idx[k]; ok {
+			out[j].N++
+			continue
+		}
+		idx[k] = len(out)
+		out = append(out, HourCount{ID: k.id, Hour: k.hour, N: 1})
+	}
+	return out
+}

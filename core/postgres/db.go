@@ -1,0 +1,235 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/migrations"
+)
+
+// DB is a core.Store over a PostgreSQL database. It is safe for concurrent
+// use, also by several processes sharing the database.
+type DB struct {
+	pool *pgxpool.Pool
+	now  core.Clock
+}
+
+var _ core.Store = (*DB)(nil)
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	clock    core.Clock
+	migrate  bool
+	maxConns int32
+}
+
+// WithClock makes the store read the time from c (tests).
+func WithClock(c core.Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithMigrate makes Open apply pending migrations (as Migrate does).
+func WithMigrate() Option { return func(o *options) { o.migrate = true } }
+
+// WithMaxConns bounds the connection pool (default: pgxpool's, or the
+// URL's pool_max_conns).
+func WithMaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
+
+// Open connects to the database at url (a postgres:// URL or a libpq
+// key=value string), checks that it answers, and refuses a schema newer
+// than this binary knows (a *migrations.TooNewError). It applies no
+// migration unless WithMigrate is given: call Migrate; until then Ping
+// reports the pending ones.
+func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
+	o := options{clock: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: bad database URL: %w", err)
+	}
+	if o.maxConns > 0 {
+		cfg.MaxConns = o.maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	db := &DB{pool: pool, now: o.clock}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	applied, err := db.applied(ctx, pool)
+	if err == nil {
+		_, err = migrations.Plan(migrations.Postgres, applied)
+	}
+	if err == nil && o.migrate {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Pool returns the connection pool (for tests and tools).
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// applied returns the versions recorded in schema_migrations (none when the
+// table does not exist yet).
+func (db *DB) applied(ctx context.Context, q querier) ([]int, error) {
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("postgres: read schema version: %w", err)
+	} else if !exists {
+		return nil, nil
+	}
+	rows, err := q.Query(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read schema version: %w", err)
+	}
+	vs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: read schema version: %w", err)
+	}
+	return vs, nil
+}
+
+// migrationLock is the advisory lock key that serializes migrators.
+const migrationLock = 0x7065726973636f70 // "periscop"
+
+// Migrate applies the pending migrations, each in its own transaction
+// recorded in schema_migrations, holding an advisory lock so that nodes
+// starting together migrate once. It fails with a *migrations.TooNewError
+// for a schema newer than the binary.
+func (db *DB) Migrate(ctx context.Context) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, int64(migrationLock)); err != nil {
+		return fmt.Errorf("postgres: lock for migrations: %w", err)
+	}
+	defer conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(migrationLock))
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)`); err != nil {
+		return fmt.Errorf("postgres: create schema_migrations: %w", err)
+	}
+	applied, err := db.applied(ctx, conn)
+	if err != nil {
+		return err
+	}
+	pending, err := migrations.Plan(migrations.Postgres, applied)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+				m.Version, m.Name, db.clock())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
+		}
+	}
+	return nil
+}
+
+// Pending returns the migrations not yet applied, in order; a
+// *migrations.TooNewError for a schema newer than the binary.
+func (db *DB) Pending(ctx context.Context) ([]migrations.Migration, error) {
+	applied, err := db.applied(ctx, db.pool)
+	if err != nil {
+		return nil, err
+	}
+	return migrations.Plan(migrations.Postgres, applied)
+}
+
+// SchemaVersion returns the highest migration version applied (0 for an
+// empty database) and the highest this binary knows.
+func (db *DB) SchemaVersion(ctx context.Context) (database, binary int, err error) {
+	applied, err := db.applied(ctx, db.pool)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, v := range applied {
+		database = max(database, v)
+	}
+	return database, migrations.Latest(migrations.Postgres), nil
+}
+
+// Ping reports whether the database answers and every migration is applied
+// (a *migrations.PendingError or *migrations.TooNewError otherwise).
+func (db *DB) Ping(ctx context.Context) error {
+	applied, err := db.applied(ctx, db.pool)
+	if err != nil {
+		return err
+	}
+	return migrations.CheckCurrent(migrations.Postgres, applied)
+}
+
+// Close closes the pool, waiting for the connections in use to be
+// released: writes in flight finish first.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// clock returns the current time in UTC, microseconds.
+func (db *DB) clock() time.Time { return dbutil.UTC(db.now()) }
+
+// tx runs fn in a transaction.
+func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
+}
+
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// isUnique reports a unique constraint violation.
+func isUnique(err error) bool { return pgCode(err) == "23505" }
+
+// isForeignKey reports a foreign key violation.
+func isForeignKey(err error) bool { return pgCode(err) == "23503" }
+
+// isRetryable reports a deadlock or serialization failure: the transaction
+// can be run again.
+func isRetryable(err error) bool {
+	c := pgCode(err)
+	return c == "40P01" || c == "40001"
+}
+
+// utcPtr converts an optional time read from the database to UTC.
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,64 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// checkpointEvery is how often the background checkpointer copies the WAL
+// into the database file while there are writes.
+const checkpointEvery = 250 * time.Millisecond
+
+// checkpointer runs PASSIVE WAL checkpoints on its own connection, so that
+// the writer does not copy pages back into the database file inside its
+// commits (the writer's own auto-checkpoint is kept as a high fallback). A
+// PASSIVE checkpoint never blocks the writer or readers.
+type checkpointer struct {
+	db    *sql.DB
+	dirty chan struct{}
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+func startCheckpointer(db *sql.DB) *checkpointer {
+	c := &checkpointer{db: db, dirty: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go c.loop()
+	return c
+}
+
+// wrote tells the checkpointer that a transaction committed.
+func (c *checkpointer) wrote() {
+	select {
+	case c.dirty <- struct{}{}:
+	default:
+	}
+}
+
+func (c *checkpointer) loop() {
+	defer close(c.done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		select {
+		case <-c.dirty:
+		default:
+			continue // nothing written since the last checkpoint
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		// Errors (a busy database, a closing one) only delay the next try.
+		_, _ = c.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		cancel()
+	}
+}
+
+func (c *checkpointer) close() error {
+	close(c.stop)
+	<-c.done
+	return c.db.Close()
+}
