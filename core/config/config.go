@@ -23,6 +23,7 @@ import (
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
+	"github.com/periscope-hq/periscope/core/notify"
 )
 
 // Config is the whole configuration. Every field has a default (Default).
@@ -98,19 +99,22 @@ type Ingest struct {
 	RateLimit int `koanf:"rate_limit"`
 }
 
-// Grouping configures the rule engine. Rules are parsed by package rules
-// from Raw so that errors carry line and column.
+// Grouping is the rule engine's section. Package rules parses it again
+// from the file itself so that errors carry line and column; it is
+// declared here so that unknown keys are reported with the others.
 type Grouping struct {
-	Rules       []map[string]any `koanf:"rules"`
-	RulesFile   string           `koanf:"rules_file"`
-	SentryRules string           `koanf:"sentry_rules"`
+	Rules           []map[string]any `koanf:"rules"`
+	RulesFile       string           `koanf:"rules_file"`
+	SentryRules     string           `koanf:"sentry_rules"`
+	SentryRulesFile string           `koanf:"sentry_rules_file"`
+	StackRules      string           `koanf:"stack_rules"`
 }
 
-// Notify configures alert delivery.
+// Notify configures alert delivery: the plugin host and dispatcher
+// settings (notify.Config) and the destinations every project gets.
 type Notify struct {
-	PluginDir            string           `koanf:"plugin_dir"`
-	AllowPrivateNetworks bool             `koanf:"allow_private_networks"`
-	Destinations         []map[string]any `koanf:"destinations"`
+	notify.Config `koanf:",squash"`
+	Destinations  []map[string]any `koanf:"destinations"`
 }
 
 // Log configures logging.
@@ -149,6 +153,16 @@ func Default() map[string]any {
 		"grouping.sentry_rules":         "",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
+		"notify.public_url":             "",
+		"notify.poll_interval":          "1s",
+		"notify.batch_size":             32,
+		"notify.workers":                4,
+		"notify.attempt_timeout":        "30s",
+		"notify.lease":                  "2m",
+		"notify.idle_timeout":           "10m",
+		"notify.backoff.base":           "5s",
+		"notify.backoff.max":            "1h",
+		"notify.backoff.max_attempts":   10,
 		"log.level":                     "info",
 		"log.format":                    "text",
 	}

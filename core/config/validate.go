@@ -1,10 +1,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // validate returns one line per problem, each starting with its key.
@@ -72,6 +75,20 @@ func (c *Config) validate() []string {
 	}
 	if c.Ingest.RateLimit < 0 {
 		add("ingest.rate_limit", "must not be negative")
+	}
+	if err := c.Notify.Config.Validate(); err != nil {
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap()
+		}
+		for _, e := range errs {
+			var ce *core.Error
+			if errors.As(e, &ce) {
+				p = append(p, ce.Field+": "+ce.Message)
+			} else {
+				p = append(p, e.Error())
+			}
+		}
 	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
+	"github.com/periscope-hq/periscope/rules"
+)
+
+func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return withCode(exitUsage, fmt.Errorf("usage: periscope rules test --event FILE [--rules FILE] | periscope rules diff --rules FILE"))
+	}
+	switch args[0] {
+	case "test":
+		return runRulesTest(args[1:], stdout, stderr)
+	case "diff":
+		return runRulesDiff(ctx, args[1:], stdout, stderr)
+	}
+	return withCode(exitUsage, fmt.Errorf("unknown rules command %q (test, diff)", args[0]))
+}
+
+// loadRules compiles the rules of --rules, else of the configuration file.
+func loadRules(rulesPath, cfgPath string) (*rules.Engine, error) {
+	if rulesPath == "" {
+		rulesPath = cfgPath
+		if rulesPath == "" {
+			if _, err := os.Stat("config.yaml"); err == nil {
+				rulesPath = "config.yaml"
+			}
+		}
+	}
+	if rulesPath == "" {
+		return rules.Load(rules.Config{})
+	}
+	e, err := rules.LoadFile(rulesPath)
+	if err != nil {
+		return nil, withCode(exitConfig, err)
+	}
+	return e, nil
+}
+
+func runRulesTest(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rules test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	eventPath := fs.String("event", "", "event JSON file, as an SDK sends it (required)")
+	rulesPath := fs.String("rules", "", "rules file (default: the configuration's grouping section)")
+	asJSON := fs.Bool("json", false, "print the grouping as JSON")
+	if err := fs.Parse(args); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if *eventPath == "" {
+		return withCode(exitUsage, fmt.Errorf("--event is required"))
+	}
+	data, err := os.ReadFile(*eventPath)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
+	ev, err := sentry.Normalize(data, sentry.NormalizeOptions{Received: time.Now()})
+	if err != nil {
+		return withCode(exitUsage, fmt.Errorf("%s: %s", *eventPath, core.ErrorMessage(err)))
+	}
+	e, err := loadRules(*rulesPath, *cfgPath)
+	if err != nil {
+		return err
+	}
+	x := rules.Explain(ev, e)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(x.Grouping)
+	}
+	fmt.Fprintf(stdout, "title:      %s\n", sentry.Title(ev))
+	fmt.Fprint(stdout, x.String())
+	return nil
+}
+
+func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rules diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	rulesPath := fs.String("rules", "", "the new rules file (required)")
+	perIssue := fs.Int("per-issue", 50, "newest events replayed per issue")
+	if err := fs.Parse(args); err != nil {
+		return withCode(exitUsage, err)
+	}
+	if *rulesPath == "" {
+		return withCode(exitUsage, fmt.Errorf("--rules is required"))
+	}
+	c, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	oldE, err := loadRules("", c.Path)
+	if err != nil {
+		return err
+	}
+	newE, err := loadRules(*rulesPath, "")
+	if err != nil {
+		return err
+	}
+	store, desc, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Ping(ctx); err != nil {
+		return withCode(exitDatabase, fmt.Errorf("%s: %w", desc, err))
+	}
+	events, err := storedEvents(ctx, store, *perIssue)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, rules.Diff(oldE, newE, events).String())
+	return nil
+}
+
+// storedEvents reads up to perIssue newest events of every issue of every
+// project, normalized again from their raw payloads.
+func storedEvents(ctx context.Context, store core.Store, perIssue int) ([]rules.DiffEvent, error) {
+	projects, err := store.FindProjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []rules.DiffEvent
+	for _, p := range projects {
+		cursor := ""
+		for {
+			issues, next, err := store.FindIssues(ctx, core.IssueFilter{ProjectID: p.ID, Limit: 500, Cursor: cursor})
+			if err != nil {
+				return nil, err
+			}
+			for _, is := range issues {
+				evs, _, err := store.FindEvents(ctx, core.EventFilter{IssueID: is.ID, Limit: perIssue})
+				if err != nil {
+					return nil, err
+				}
+				for _, e := range evs {
+					full, err := store.FindEventByID(ctx, p.ID, e.EventID)
+					if err != nil {
+						return nil, err
+					}
+					data, err := sentry.Normalize(full.Payload, sentry.NormalizeOptions{Received: full.Received, EventID: full.EventID, ForceEventID: true})
+					if err != nil {
+						continue // kept as stored; it cannot be regrouped
+					}
+					out = append(out, rules.DiffEvent{IssueID: is.ID, Event: data})
+				}
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/periscope-hq/periscope/core/config"
+	phttp "github.com/periscope-hq/periscope/core/http"
+	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/rules"
+)
+
+// Main is a running Periscope: configuration, store, pipeline and HTTP
+// server. Tests run it in-process with Config.Server.Port = 0.
+type Main struct {
+	Config *config.Config
+	Logger *slog.Logger
+
+	Store    migratingStore
+	Rules    *rules.Holder
+	Pipeline *pipeline.Pipeline
+	HTTP     *phttp.Server
+
+	storeDesc string
+	cancel    context.CancelFunc // stops background watchers
+}
+
+// Run opens and migrates the database, starts the pipeline and listens.
+// It returns once the server accepts connections.
+func (m *Main) Run(ctx context.Context) error {
+	c := m.Config
+	if m.Logger == nil {
+		m.Logger = newLogger(c)
+	}
+	store, desc, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	m.Store, m.storeDesc = store, desc
+	if err := store.Migrate(ctx); err != nil {
+		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
+	}
+
+	m.Rules, err = newGrouper(c, m.Logger)
+	if err != nil {
+		return withCode(exitConfig, fmt.Errorf("grouping rules: %w", err))
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	watchRules(bg, m.Rules, c.Path, m.Logger)
+	m.Pipeline = pipeline.New(store, m.Rules, m.Logger, pipeline.Options{
+		Workers:   c.Ingest.Workers,
+		QueueSize: c.Ingest.QueueSize,
+		BatchSize: c.Ingest.BatchSize,
+	})
+	m.Pipeline.Start()
+
+	if c.Admin.SecretKey == "" {
+		m.Logger.Warn("the admin API is disabled: API_SECRET_KEY_ADMIN is empty, so every /api/admin/ request is answered 401")
+	}
+	m.HTTP = phttp.NewServer(store, m.Pipeline, m.Logger, phttp.Options{
+		AdminKey:          c.Admin.SecretKey,
+		PublicURL:         c.PublicURL(),
+		MaxEventSize:      c.Ingest.MaxEventSize,
+		MaxEnvelopeSize:   c.Ingest.MaxEnvelopeSize,
+		MaxAttachmentSize: c.Ingest.MaxAttachmentSize,
+		CORSOrigins:       c.Ingest.CORSOrigins,
+		RateLimit:         c.Ingest.RateLimit,
+		AckCommitted:      c.Ingest.Ack == "committed",
+	})
+	m.HTTP.PipelineStats = m.Pipeline.Snapshot
+	m.HTTP.Ready = func(context.Context) error {
+		if err := m.Rules.LastError(); err != nil {
+			return fmt.Errorf("grouping rules not reloaded (the previous rules stay in use): %w", err)
+		}
+		return nil
+	}
+	if err := m.HTTP.Listen(c.ListenAddr()); err != nil {
+		return fmt.Errorf("listen on %s: %w", c.ListenAddr(), err)
+	}
+	m.Logger.Info("periscope is serving", "addr", "http://"+m.HTTP.Addr(), "public_url", c.PublicURL(), "database", desc)
+	return nil
+}
+
+// Close stops gracefully: no new requests, every queued event stored,
+// then the database closed.
+func (m *Main) Close(ctx context.Context) error {
+	var first error
+	keep := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	if m.HTTP != nil {
+		keep(m.HTTP.Shutdown(ctx))
+	}
+	if m.Pipeline != nil {
+		keep(m.Pipeline.Stop(ctx))
+	}
+	if m.Store != nil {
+		keep(m.Store.Close())
+	}
+	return first
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return withCode(exitUsage, err)
+	}
+	c, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	m := &Main{Config: c}
+	if err := m.Run(ctx); err != nil {
+		if m.Store != nil {
+			m.Store.Close()
+		}
+		return err
+	}
+	<-ctx.Done()
+	m.Logger.Info("stopping: draining queued events", "queued", m.Pipeline.Queued(), "timeout", c.Server.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), c.Server.ShutdownTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := m.Close(sctx); err != nil {
+		return fmt.Errorf("stopping: %w", err)
+	}
+	st := m.Pipeline.Stats()
+	m.Logger.Info("stopped", "took", time.Since(start).Round(time.Millisecond), "stored", st.Stored.Load(), "rejected", st.Rejected.Load())
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := configFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		return withCode(exitUsage, err)
+	}
+	c, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	store, desc, err := openStore(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Migrate(ctx); err != nil {
+		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
+	}
+	fmt.Fprintf(stdout, "%s: schema is current\n", desc)
+	return nil
+}

@@ -1,0 +1,201 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
+)
+
+// Item types that carry an error-like event Periscope stores.
+var eventItemTypes = map[string]bool{"event": true, "security": true}
+
+// rawBody returns a copy of the body as sent. Fiber's c.Body() would
+// inflate it without a bound (sentry.Decompress bounds it), and fasthttp
+// reuses the request's buffer once the handler returns, while accepted
+// events live on in the pipeline: they must own their bytes.
+func rawBody(c *fiber.Ctx) []byte { return bytes.Clone(c.Request().Body()) }
+
+func (s *Server) handleEnvelope(c *fiber.Ctx) error {
+	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), s.opts.MaxEnvelopeSize)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, envelopeTooLarge(err))
+	}
+	var env *sentry.Envelope
+	var parseErr error
+	parse := func() (*sentry.Envelope, error) {
+		if env == nil && parseErr == nil {
+			env, parseErr = sentry.ParseEnvelope(body)
+		}
+		return env, parseErr
+	}
+	r, err := s.authenticate(c, func() (string, error) {
+		e, err := parse()
+		if err != nil {
+			return "", err
+		}
+		return e.Header.DSN, nil
+	})
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
+	}
+	if _, err := parse(); err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
+	}
+	if env.Header.DSN != "" {
+		if key, pid, err := sentry.ParseDSN(env.Header.DSN); err == nil && (pid != r.projectID || !strings.EqualFold(strings.SplitN(key, ".", 2)[0], r.key.PublicKey)) {
+			s.stats.Invalid.Add(1)
+			return s.ingestError(c, core.Errorf(core.EINVALID, "invalid envelope: the dsn header does not match the request's credentials"))
+		}
+	}
+	return s.acceptEnvelope(c, r, env)
+}
+
+// acceptEnvelope splits an authenticated envelope into events (with their
+// attachments) and counted items, applies limits and quotas, and submits.
+func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) error {
+	var evs []*core.Accepted
+	var attachments []*core.Attachment
+	others := 0
+	for i := range env.Items {
+		it := &env.Items[i]
+		switch {
+		case eventItemTypes[it.Type]:
+			if int64(len(it.Payload)) > s.opts.MaxEventSize {
+				s.stats.Invalid.Add(1)
+				return s.ingestError(c, core.Errorf(core.ETOOLARGE, "envelope exceeded size limits for type '%s' (https://develop.sentry.dev/sdk/envelopes/#size-limits)", it.Type))
+			}
+			if len(bytes.TrimSpace(it.Payload)) == 0 {
+				continue // an empty event item carries nothing to store
+			}
+			id := env.Header.EventID
+			if len(evs) > 0 || id == "" {
+				id = eventIDOf(it.Payload)
+			}
+			if id == "" {
+				id = sentry.NewEventID()
+			}
+			evs = append(evs, &core.Accepted{
+				ProjectID: r.projectID,
+				PublicKey: r.key.PublicKey,
+				EventID:   id,
+				ItemType:  it.Type,
+				Payload:   it.Payload,
+				Received:  r.received,
+				SentAt:    env.Header.SentAt,
+				ClientIP:  c.IP(),
+			})
+		case it.Type == "attachment":
+			if int64(len(it.Payload)) > s.opts.MaxAttachmentSize {
+				s.Logger.Info("attachment over the size limit not stored", "filename", it.Filename, "size", len(it.Payload))
+				others++
+				continue
+			}
+			attachments = append(attachments, &core.Attachment{
+				Filename:       it.Filename,
+				ContentType:    it.ContentType,
+				AttachmentType: it.AttachmentType,
+				Size:           int64(len(it.Payload)),
+				Data:           it.Payload,
+			})
+		default:
+			// transactions, spans, sessions, client reports, check-ins,
+			// profiles, replays and unknown types: accepted and counted.
+			others++
+		}
+	}
+	if len(evs) > 0 {
+		evs[0].Attachments = attachments
+		if err := s.rateLimit(c, r, len(evs)); err != nil {
+			s.stats.RateLimited.Add(int64(len(evs)))
+			return err
+		}
+		if err := s.submit(c, evs); err != nil {
+			return err
+		}
+	}
+	s.stats.Other.Add(int64(others))
+	if len(evs) == 0 {
+		return c.JSON(fiber.Map{})
+	}
+	return c.JSON(fiber.Map{"id": evs[0].EventID})
+}
+
+func (s *Server) handleStore(c *fiber.Ctx) error {
+	limit := s.opts.MaxEventSize
+	isEnvelope := strings.HasPrefix(c.Get(fiber.HeaderContentType), "application/x-sentry-envelope")
+	if isEnvelope {
+		limit = s.opts.MaxEnvelopeSize
+	}
+	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), limit)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, eventTooLarge(err))
+	}
+	if isEnvelope {
+		c.Request().SetBody(body)
+		c.Request().Header.Del(fiber.HeaderContentEncoding)
+		return s.handleEnvelope(c)
+	}
+	r, err := s.authenticate(c, nil)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
+	}
+	payload, err := sentry.DecodeStoreBody(body, s.opts.MaxEventSize)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, eventTooLarge(err))
+	}
+	if len(bytes.TrimSpace(payload)) == 0 {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, core.Errorf(core.EINVALID, "empty event data"))
+	}
+	var probe struct {
+		EventID string `json:"event_id"`
+		Type    string `json:"type"`
+	}
+	if err := json.Unmarshal(payload, &probe); err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, core.Errorf(core.EINVALID, "invalid event data: %v", err))
+	}
+	id := sentry.NormalizeEventID(probe.EventID)
+	if id == "" {
+		id = sentry.NewEventID()
+	}
+	if probe.Type == "transaction" {
+		s.stats.Other.Add(1)
+		return c.JSON(fiber.Map{"id": id})
+	}
+	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
+		Payload: payload, Received: r.received, ClientIP: c.IP()}
+	if err := s.rateLimit(c, r, 1); err != nil {
+		s.stats.RateLimited.Add(1)
+		return err
+	}
+	if err := s.submit(c, []*core.Accepted{ev}); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"id": id})
+}
+
+// envelopeTooLarge rewrites a decompression limit error in Relay's words.
+func envelopeTooLarge(err error) error {
+	if core.ErrorCode(err) == core.ETOOLARGE {
+		return core.Errorf(core.ETOOLARGE, "envelope exceeded size limits (https://develop.sentry.dev/sdk/envelopes/#size-limits)")
+	}
+	return err
+}
+
+func eventTooLarge(err error) error {
+	if core.ErrorCode(err) == core.ETOOLARGE {
+		return core.Errorf(core.ETOOLARGE, "envelope exceeded size limits for type 'event' (https://develop.sentry.dev/sdk/envelopes/#size-limits)")
+	}
+	return err
+}

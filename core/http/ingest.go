@@ -1,0 +1,186 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
+)
+
+// IngestStats counts what ingestion did since start, by outcome.
+type IngestStats struct {
+	Accepted    atomic.Int64 // events handed to the pipeline
+	RateLimited atomic.Int64 // events refused with 429
+	Invalid     atomic.Int64 // requests refused with 4xx other than 429
+	Other       atomic.Int64 // non-event items accepted and counted, not stored
+}
+
+func (s *Server) ingestRoutes() {
+	api := s.app.Group("/api/:project_id", s.cors)
+	api.Post("/envelope", s.handleEnvelope)
+	api.Post("/store", s.handleStore)
+	api.Options("/envelope", s.cors)
+	api.Options("/store", s.cors)
+}
+
+// Stats returns the ingestion counters.
+func (s *Server) Stats() *IngestStats { return &s.stats }
+
+// request is what one ingestion request resolved to.
+type request struct {
+	projectID int64
+	key       *core.ProjectKey
+	entry     keyEntry
+	received  time.Time
+}
+
+// authenticate resolves the credentials of a request (or, when absent, the
+// envelope header's dsn) to an active key of the path's project.
+func (s *Server) authenticate(c *fiber.Ctx, envHeaderDSN func() (string, error)) (*request, error) {
+	projectID, err := strconv.ParseInt(c.Params("project_id"), 10, 64)
+	if err != nil || projectID <= 0 {
+		return nil, core.Errorf(core.EINVALID, "invalid project path parameter")
+	}
+	auth, found, err := sentry.ParseAuth(c.Get("X-Sentry-Auth"), c.Get(fiber.HeaderAuthorization), string(c.Request().URI().QueryString()))
+	if err != nil {
+		return nil, unauthorized(err)
+	}
+	publicKey := auth.PublicKey
+	if !found {
+		if envHeaderDSN == nil {
+			return nil, core.Errorf(core.EUNAUTHORIZED, "missing authorization information")
+		}
+		dsn, err := envHeaderDSN()
+		if err != nil || dsn == "" {
+			return nil, core.Errorf(core.EUNAUTHORIZED, "bad envelope authentication header")
+		}
+		key, dsnProject, err := sentry.ParseDSN(dsn)
+		if err != nil {
+			return nil, core.Errorf(core.EUNAUTHORIZED, "bad envelope authentication header")
+		}
+		if dsnProject != projectID {
+			return nil, core.Errorf(core.EFORBIDDEN, "event submission rejected with_reason: ProjectId")
+		}
+		publicKey = key
+	}
+	if v := auth.Version; v != "" {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && f > 7 {
+			return nil, core.Errorf(core.EINVALID, "unsupported protocol version (%s)", v)
+		}
+	}
+	if i := strings.IndexByte(publicKey, '.'); i >= 0 { // "key.no-cache" flags
+		publicKey = publicKey[:i]
+	}
+	if len(publicKey) != 32 {
+		return nil, core.Errorf(core.EUNAUTHORIZED, "invalid public key")
+	}
+	e, err := s.keys.find(c.UserContext(), strings.ToLower(publicKey))
+	if core.IsNotFound(err) {
+		return nil, core.Errorf(core.EUNAUTHORIZED, "unknown public key")
+	} else if err != nil {
+		return nil, err
+	}
+	if e.key.RevokedAt != nil {
+		return nil, core.Errorf(core.EFORBIDDEN, "event submission rejected with_reason: DisabledKey")
+	}
+	if e.key.ProjectID != projectID {
+		return nil, core.Errorf(core.EFORBIDDEN, "event submission rejected with_reason: ProjectId")
+	}
+	return &request{projectID: projectID, key: e.key, entry: e, received: time.Now().UTC()}, nil
+}
+
+func unauthorized(err error) error {
+	var e *core.Error
+	if errors.As(err, &e) && e.Code == core.EINVALID && strings.Contains(e.Message, "version") {
+		return e // an unsupported protocol version is a 400, as in Relay
+	} else if errors.As(err, &e) {
+		return &core.Error{Code: core.EUNAUTHORIZED, Message: e.Message}
+	}
+	return core.Errorf(core.EUNAUTHORIZED, "bad authorization: %v", err)
+}
+
+// rateLimit applies the key's and the project's quotas to n events.
+func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
+	keyRate := r.key.RateLimit
+	if keyRate == 0 {
+		keyRate = s.opts.RateLimit
+	}
+	wait := s.limiter.take("k:"+r.key.PublicKey, keyRate, n)
+	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > wait {
+		wait = w
+	}
+	if wait > 0 {
+		return s.tooManyRequests(c, wait, "key")
+	}
+	return nil
+}
+
+// tooManyRequests answers 429 with the headers every SDK reads.
+func (s *Server) tooManyRequests(c *fiber.Ctx, seconds int, scope string) error {
+	if seconds < 1 {
+		seconds = 1
+	}
+	sec := strconv.Itoa(seconds)
+	c.Set(fiber.HeaderRetryAfter, sec)
+	c.Set("X-Sentry-Rate-Limits", sec+"::"+scope)
+	return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{
+		"detail": "Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application.",
+	})
+}
+
+// submit hands accepted events to the pipeline: all of them, or none (429)
+// when the pipeline is full. With ingest.ack: committed it waits for the
+// commit.
+func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
+	for i, ev := range evs {
+		if s.opts.AckCommitted {
+			ev.Done = make(chan error, 1)
+		}
+		if err := s.Sink.Submit(ev); err != nil {
+			if i > 0 {
+				// The earlier events are accepted; the rest cannot be
+				// taken back from the SDK, so say 429 and let it retry:
+				// duplicates of the same event_id are stored once.
+				s.Logger.Warn("pipeline full in the middle of an envelope", "accepted", i, "of", len(evs))
+			}
+			s.stats.RateLimited.Add(int64(len(evs) - i))
+			if core.ErrorCode(err) == core.ERATELIMITED {
+				return s.tooManyRequests(c, 1, "organization")
+			}
+			return s.ingestError(c, err)
+		}
+		s.stats.Accepted.Add(1)
+	}
+	if s.opts.AckCommitted {
+		for _, ev := range evs {
+			select {
+			case err := <-ev.Done:
+				if err != nil {
+					// Kept as a rejected event; the SDK cannot do better by
+					// retrying, so the answer stays 200.
+					s.Logger.Debug("event rejected after commit wait", "event_id", ev.EventID, "reason", err)
+				}
+			case <-c.UserContext().Done():
+				return c.UserContext().Err()
+			}
+		}
+	}
+	return nil
+}
+
+// eventIDOf returns the event id of a payload without normalizing it.
+func eventIDOf(payload []byte) string {
+	var v struct {
+		EventID string `json:"event_id"`
+	}
+	if json.Unmarshal(payload, &v) != nil {
+		return ""
+	}
+	return sentry.NormalizeEventID(v.EventID)
+}

@@ -1,0 +1,206 @@
+package http
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+)
+
+// Options configures a Server. Zero values take the documented defaults.
+type Options struct {
+	// AdminKey is the bearer token of /api/admin/; empty answers 401 to all.
+	AdminKey string
+	// PublicURL is the scheme and host put in DSNs, without trailing slash.
+	PublicURL string
+	// Limits, in bytes after decompression.
+	MaxEventSize      int64
+	MaxEnvelopeSize   int64
+	MaxAttachmentSize int64
+	// CORSOrigins lists the origins browsers may send from; "*" is any.
+	CORSOrigins []string
+	// RateLimit is the default events per minute per key (0: none).
+	RateLimit int
+	// AckCommitted makes ingestion answer only once the event's batch is
+	// committed (ingest.ack: committed).
+	AckCommitted bool
+	// KeyCacheTTL bounds how long a key lookup is reused (default 2s). A key
+	// revoked through this server is dropped from its cache at once.
+	KeyCacheTTL time.Duration
+}
+
+// Sink takes accepted events off the ingestion path. Submit must not block:
+// it returns a core.ERATELIMITED error when the pipeline is full, and
+// nothing else once it has returned nil, the event is the pipeline's.
+// When wait is not nil the sink closes it (or sends the store error) once
+// the event is committed, for ingest.ack: committed.
+type Sink interface {
+	Submit(ev *core.Accepted) error
+}
+
+// Server is the HTTP server. Create it with NewServer, then Listen or
+// Serve; Shutdown stops accepting and waits for in-flight requests.
+type Server struct {
+	Store  core.Store
+	Sink   Sink
+	Logger *slog.Logger
+	// Ready is an extra readiness check for /readyz (rules loaded, ...).
+	Ready func(ctx context.Context) error
+	// PipelineStats reports the pipeline's counters for /api/admin/stats.
+	PipelineStats func() map[string]int64
+
+	opts    Options
+	app     *fiber.App
+	keys    *keyCache
+	limiter *limiter
+	stats   IngestStats
+	ln      net.Listener
+}
+
+// NewServer builds the routes. store, sink and logger are required.
+func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *Server {
+	if opts.MaxEventSize <= 0 {
+		opts.MaxEventSize = 1 << 20
+	}
+	if opts.MaxEnvelopeSize <= 0 {
+		opts.MaxEnvelopeSize = 20 << 20
+	}
+	if opts.MaxAttachmentSize <= 0 {
+		opts.MaxAttachmentSize = opts.MaxEnvelopeSize
+	}
+	if opts.KeyCacheTTL <= 0 {
+		opts.KeyCacheTTL = 2 * time.Second
+	}
+	if len(opts.CORSOrigins) == 0 {
+		opts.CORSOrigins = []string{"*"}
+	}
+	s := &Server{Store: store, Sink: sink, Logger: logger, opts: opts}
+	s.keys = newKeyCache(store, opts.KeyCacheTTL)
+	s.limiter = newLimiter()
+	s.app = fiber.New(fiber.Config{
+		// The wire body may be compressed; decompressed sizes are checked
+		// while inflating. Leave headroom for envelope framing.
+		BodyLimit:             int(opts.MaxEnvelopeSize) + 64<<10,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.fiberErrorHandler,
+		ReadTimeout:           60 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		StrictRouting:         false,
+		UnescapePath:          false,
+	})
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app for in-process tests (app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen binds addr (host:port; port 0 picks a free one) and serves in the
+// background. Addr reports the bound address.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	go func() {
+		if err := s.app.Listener(ln); err != nil {
+			s.Logger.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Addr returns the bound address after Listen.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
+
+func (s *Server) routes() {
+	s.app.Get("/healthz", s.handleHealthz)
+	s.app.Get("/readyz", s.handleReadyz)
+
+	admin := s.app.Group("/api/admin", s.requireAdmin)
+	admin.Get("/projects", s.handleListProjects)
+	admin.Post("/projects", s.handleCreateProject)
+	admin.Get("/projects/:id", s.handleGetProject)
+	admin.Post("/projects/:id/keys", s.handleCreateKey)
+	admin.Delete("/projects/:id/keys/:key", s.handleRevokeKey)
+	admin.Get("/stats", s.handleStats)
+	s.adminRoutes(admin)
+
+	s.ingestRoutes()
+}
+
+func isAdminPath(p string) bool { return strings.HasPrefix(p, "/api/admin") }
+
+// requireAdmin checks the bearer token in constant time.
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
+	if s.opts.AdminKey == "" {
+		return s.adminError(c, core.Errorf(core.EUNAUTHORIZED, "the admin API is disabled: set API_SECRET_KEY_ADMIN"))
+	}
+	h := c.Get(fiber.HeaderAuthorization)
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminKey)) != 1 {
+		return s.adminError(c, core.Errorf(core.EUNAUTHORIZED, "missing or invalid admin key (Authorization: Bearer <API_SECRET_KEY_ADMIN>)"))
+	}
+	return c.Next()
+}
+
+func (s *Server) handleHealthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	checks := fiber.Map{}
+	ready := true
+	if err := s.Store.Ping(ctx); err != nil {
+		checks["database"] = err.Error()
+		ready = false
+	} else {
+		checks["database"] = "ok"
+	}
+	if s.Ready != nil {
+		if err := s.Ready(ctx); err != nil {
+			checks["config"] = err.Error()
+			ready = false
+		} else {
+			checks["config"] = "ok"
+		}
+	}
+	if !ready {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "checks": checks})
+	}
+	return c.JSON(fiber.Map{"status": "ok", "checks": checks})
+}
+
+// handleStats reports process-wide counters since start: what ingestion
+// accepted or refused and what the pipeline stored.
+func (s *Server) handleStats(c *fiber.Ctx) error {
+	out := fiber.Map{"ingest": fiber.Map{
+		"accepted":     s.stats.Accepted.Load(),
+		"rate_limited": s.stats.RateLimited.Load(),
+		"invalid":      s.stats.Invalid.Load(),
+		"other_items":  s.stats.Other.Load(),
+	}}
+	if s.PipelineStats != nil {
+		out["pipeline"] = s.PipelineStats()
+	}
+	return c.JSON(out)
+}

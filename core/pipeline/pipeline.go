@@ -1,0 +1,164 @@
+// Package pipeline turns accepted events into stored ones.
+//
+//	ingest ──Submit──▶ topic "event.accepted" ──▶ N process workers
+//	    (normalize → group → title/culprit) ──▶ topic "event.processed"
+//	    ──▶ one writer (batched transactions) ──▶ store; OnAlert after commit
+//
+// Invariants:
+//
+//   - Submit never blocks: a full "event.accepted" answers ERATELIMITED so
+//     ingestion says 429 before it says 200.
+//   - Every event Submit took ends in the store, as an event or as a
+//     rejected event with its reason. A panic while processing one event is
+//     recovered and recorded as a rejection; the workers go on.
+//   - The writer retries a batch while the database is unreachable (with
+//     backoff, so ingestion backs up into 429s rather than losing data); a
+//     batch the database refuses while reachable is split so that one bad
+//     event cannot block the others.
+//   - Stop drains: it closes the accepted topic, waits for the workers,
+//     then for the writer to commit everything queued.
+package pipeline
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/bus"
+)
+
+// Grouper decides an event's fingerprint (package rules implements it).
+type Grouper interface {
+	Group(ev *core.EventData) core.Grouping
+}
+
+// Store is what the pipeline needs of the database.
+type Store interface {
+	core.EventWriter
+	Ping(ctx context.Context) error
+}
+
+// Options tunes the pipeline; zero values take defaults.
+type Options struct {
+	Workers   int // process goroutines (default: one per CPU)
+	QueueSize int // capacity of event.accepted (default 20000)
+	BatchSize int // most events per transaction (default 500)
+	// OnAlert is called after a commit that created alerts (to wake the
+	// dispatcher). It must not block.
+	OnAlert func()
+}
+
+// Stats counts what the pipeline did since start.
+type Stats struct {
+	Processed    atomic.Int64
+	Stored       atomic.Int64
+	Duplicates   atomic.Int64
+	Rejected     atomic.Int64
+	Panics       atomic.Int64
+	Batches      atomic.Int64
+	WriteRetries atomic.Int64
+}
+
+// Pipeline is the processing and writing half of ingestion.
+type Pipeline struct {
+	store   Store
+	grouper Grouper
+	logger  *slog.Logger
+	opts    Options
+
+	accepted  *bus.Topic[*core.Accepted]
+	processed *bus.Topic[*item]
+
+	stats   Stats
+	stopped atomic.Bool
+}
+
+// item is one processed event (or rejection) on its way to the writer.
+type item struct {
+	acc      *core.Accepted
+	event    *core.Event
+	rejected *core.RejectedEvent
+}
+
+// New returns a pipeline; call Start before Submit.
+func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipeline {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 20000
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	return &Pipeline{
+		store:     store,
+		grouper:   grouper,
+		logger:    logger,
+		opts:      opts,
+		accepted:  bus.NewTopic[*core.Accepted]("event.accepted", opts.QueueSize),
+		processed: bus.NewTopic[*item]("event.processed", 4*opts.BatchSize),
+	}
+}
+
+// Start launches the workers and the writer.
+func (p *Pipeline) Start() {
+	p.accepted.Subscribe(p.opts.Workers, p.processOne)
+	p.processed.SubscribeBatch(p.opts.BatchSize, p.writeBatch)
+}
+
+// Submit queues an accepted event without blocking. It returns an
+// ERATELIMITED *core.Error when the queue is full or the pipeline stopping.
+func (p *Pipeline) Submit(a *core.Accepted) error {
+	switch err := p.accepted.TryPublish(a); err {
+	case nil:
+		return nil
+	case bus.ErrFull:
+		return core.Errorf(core.ERATELIMITED, "the event queue is full")
+	default:
+		return core.Errorf(core.ERATELIMITED, "the server is shutting down")
+	}
+}
+
+// Queued returns how many events wait to be processed.
+func (p *Pipeline) Queued() int { return p.accepted.Len() + p.processed.Len() }
+
+// Stats returns the pipeline's counters.
+func (p *Pipeline) Stats() *Stats { return &p.stats }
+
+// Snapshot returns the counters and queue lengths by name.
+func (p *Pipeline) Snapshot() map[string]int64 {
+	s := &p.stats
+	return map[string]int64{
+		"processed":     s.Processed.Load(),
+		"stored":        s.Stored.Load(),
+		"duplicates":    s.Duplicates.Load(),
+		"rejected":      s.Rejected.Load(),
+		"panics":        s.Panics.Load(),
+		"batches":       s.Batches.Load(),
+		"write_retries": s.WriteRetries.Load(),
+		"queued":        int64(p.Queued()),
+	}
+}
+
+// Stop stops accepting, then waits until every queued event is stored or
+// ctx is done.
+func (p *Pipeline) Stop(ctx context.Context) error {
+	p.accepted.Close()
+	if err := p.accepted.Wait(ctx); err != nil {
+		return err
+	}
+	p.processed.Close()
+	err := p.processed.Wait(ctx)
+	p.stopped.Store(true)
+	return err
+}
+
+// backoff returns the wait before retry n (0-based): 50ms doubling to 5s.
+func backoff(n int) time.Duration {
+	d := 50 * time.Millisecond << min(n, 7)
+	return min(d, 5*time.Second)
+}

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
+)
+
+// processOne normalizes and groups one accepted event and hands it to the
+// writer. It never panics and never drops the event.
+func (p *Pipeline) processOne(a *core.Accepted) {
+	it := p.process(a)
+	p.stats.Processed.Add(1)
+	// Blocking publish: when the writer is behind, workers wait, the
+	// accepted topic fills, and ingestion answers 429.
+	if err := p.processed.Publish(context.Background(), it); err != nil {
+		// Only possible if Stop closed the processed topic before the
+		// workers finished, which Stop's ordering rules out.
+		p.logger.Error("pipeline: processed topic closed early; event kept in log", "event_id", a.EventID, "err", err)
+	}
+}
+
+func (p *Pipeline) process(a *core.Accepted) (it *item) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.stats.Panics.Add(1)
+			p.logger.Error("pipeline: panic while processing an event", "event_id", a.EventID, "panic", r, "stack", string(debug.Stack()))
+			it = rejected(a, fmt.Sprintf("internal error while processing: %v", r))
+		}
+	}()
+	data, err := sentry.Normalize(a.Payload, sentry.NormalizeOptions{
+		Received: a.Received,
+		SentAt:   a.SentAt,
+		EventID:  a.EventID,
+		// The id ingestion answered with (the envelope header's, as in
+		// Relay) is the one the event is stored under.
+		ForceEventID: a.EventID != "",
+		ClientIP:     a.ClientIP,
+		ItemType:     a.ItemType,
+	})
+	if err != nil {
+		return rejected(a, err.Error())
+	}
+	g := p.grouper.Group(data)
+	title := sentry.Title(data)
+	if g.Title != "" {
+		title = g.Title
+	}
+	ev := &core.Event{
+		ProjectID:   a.ProjectID,
+		EventID:     data.EventID,
+		Timestamp:   data.Timestamp,
+		Received:    a.Received,
+		Title:       title,
+		Culprit:     sentry.Culprit(data),
+		Level:       data.Level,
+		Platform:    data.Platform,
+		Release:     data.Release,
+		Environment: data.Environment,
+		Tags:        data.Tags,
+		SDKName:     data.SDK.Name,
+		SDKVersion:  data.SDK.Version,
+		Grouping:    g,
+		Payload:     a.Payload,
+		Attachments: a.Attachments,
+	}
+	return &item{acc: a, event: ev}
+}
+
+func rejected(a *core.Accepted, reason string) *item {
+	return &item{acc: a, rejected: &core.RejectedEvent{
+		ProjectID: a.ProjectID,
+		EventID:   a.EventID,
+		Received:  a.Received,
+		Reason:    reason,
+		Payload:   a.Payload,
+	}}
+}

@@ -1,0 +1,105 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/periscope-hq/periscope/core"
+)
+
+// writeBatch stores one batch from the processed topic. It returns only
+// when every item is stored (as an event or a rejection).
+func (p *Pipeline) writeBatch(batch []*item) {
+	p.stats.Batches.Add(1)
+	var events []*item
+	for _, it := range batch {
+		if it.rejected != nil {
+			p.writeRejected(it)
+		} else {
+			events = append(events, it)
+		}
+	}
+	if len(events) > 0 {
+		p.writeEvents(events)
+	}
+}
+
+// writeEvents retries while the database is unreachable and splits the
+// batch when the database refuses it while reachable.
+func (p *Pipeline) writeEvents(items []*item) {
+	writes := make([]*core.EventWrite, len(items))
+	for i, it := range items {
+		writes[i] = &core.EventWrite{Event: it.event}
+	}
+	for attempt := 0; ; attempt++ {
+		res, err := p.store.WriteEvents(context.Background(), writes)
+		if err == nil {
+			p.committed(items, res)
+			return
+		}
+		if p.reachable() {
+			if len(items) == 1 {
+				p.logger.Error("pipeline: the database refused an event; kept as rejected", "event_id", items[0].event.EventID, "err", err)
+				p.writeRejected(rejected(items[0].acc, "storage refused the event: "+err.Error()))
+				return
+			}
+			for _, it := range items {
+				p.writeEvents([]*item{it})
+			}
+			return
+		}
+		p.stats.WriteRetries.Add(1)
+		p.logger.Warn("pipeline: database unreachable; retrying batch", "events", len(items), "attempt", attempt+1, "err", err)
+		time.Sleep(backoff(attempt))
+	}
+}
+
+func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
+	alerts := false
+	for i, it := range items {
+		if i < len(res) {
+			if res[i].Duplicate {
+				p.stats.Duplicates.Add(1)
+			} else {
+				p.stats.Stored.Add(1)
+			}
+			if res[i].AlertID != 0 {
+				alerts = true
+			}
+		}
+		done(it.acc, nil)
+	}
+	if alerts && p.opts.OnAlert != nil {
+		p.opts.OnAlert()
+	}
+}
+
+func (p *Pipeline) writeRejected(it *item) {
+	for attempt := 0; ; attempt++ {
+		err := p.store.WriteRejected(context.Background(), it.rejected)
+		if err == nil {
+			p.stats.Rejected.Add(1)
+			done(it.acc, errors.New(it.rejected.Reason))
+			return
+		}
+		if p.reachable() && attempt >= 3 {
+			p.logger.Error("pipeline: cannot store a rejected event", "event_id", it.rejected.EventID, "reason", it.rejected.Reason, "err", err)
+			done(it.acc, err)
+			return
+		}
+		time.Sleep(backoff(attempt))
+	}
+}
+
+func (p *Pipeline) reachable() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return p.store.Ping(ctx) == nil
+}
+
+func done(a *core.Accepted, err error) {
+	if a != nil && a.Done != nil {
+		a.Done <- err
+	}
+}
