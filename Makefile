@@ -1,0 +1,48 @@
+# Periscope build and test entry points. `make run` and `make test` are the
+# two commands README.md starts with.
+
+GO      ?= go
+BIN     ?= bin
+PLUGINS := webhook slack email
+export CGO_ENABLED ?= 0
+
+.PHONY: build plugins run test test-short bench fmt vet clean npm
+
+## build: the server and the first-party plugins into ./bin
+build: plugins
+	$(GO) build -o $(BIN)/periscope ./core/cmd/periscope
+
+plugins:
+	@mkdir -p $(BIN)
+	@for p in $(PLUGINS); do \
+		if [ -d plugins/$$p ]; then $(GO) build -o $(BIN)/periscope-plugin-$$p ./plugins/$$p || exit 1; fi; \
+	done
+
+## run: build, then serve on 127.0.0.1:8000 with SQLite under ./data and config.yaml
+run: build
+	./$(BIN)/periscope serve --config config.yaml
+
+## npm: the JavaScript SDKs the end-to-end tests drive
+npm:
+	@if [ -f itest/js/package.json ]; then cd itest/js && npm ci --no-audit --no-fund --loglevel=error; fi
+
+## test: the whole suite (unit, both databases, real SDKs, real plugins), with the race detector
+test: npm
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## test-short: unit tests only, no race detector
+test-short:
+	$(GO) test -short ./...
+
+## bench: hot-path micro-benchmarks (see itest/bench/README.md for the load test)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./rules/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,130 @@
+package itest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getsentry/sentry-go"
+)
+
+// goSender records what the sentry-go transport reports.
+type goSender struct {
+	mu   sync.Mutex
+	sent []sentEvent
+}
+
+// send captures with a fresh hub so tests do not share global state.
+func newGoClient(t *testing.T, dsn string) (*sentry.Hub, *goSender) {
+	t.Helper()
+	rec := &goSender{}
+	client, err := sentry.NewClient(sentry.ClientOptions{
+		Dsn:              dsn,
+		Release:          "itest@1.0.0",
+		Environment:      "itest",
+		AttachStacktrace: true,
+		BeforeSend: func(ev *sentry.Event, hint *sentry.EventHint) *sentry.Event {
+			rec.mu.Lock()
+			rec.sent = append(rec.sent, sentEvent{EventID: string(ev.EventID), Status: 200, Case: ev.Tags["case"]})
+			rec.mu.Unlock()
+			return ev
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sentry.NewHub(client, sentry.NewScope()), rec
+}
+
+type orderError struct{ id int }
+
+func (e *orderError) Error() string { return fmt.Sprintf("order %d: payment declined", e.id) }
+
+//go:noinline
+func failSameLine(id int) error { return &orderError{id} }
+
+//go:noinline
+func failOtherLine(id int) error { return &orderError{id} }
+
+func capture(hub *sentry.Hub, c string, fn func(h *sentry.Hub)) {
+	hub.WithScope(func(s *sentry.Scope) {
+		s.SetTag("case", c)
+		h := sentry.NewHub(hub.Client(), s)
+		fn(h)
+	})
+}
+
+// TestGoSDK drives the official sentry-go SDK against a real periscope on
+// both databases: every event it sends is stored once with its title and
+// level.
+func TestGoSDK(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db DB) {
+		s := StartServer(t, db, "")
+		p := s.CreateProject("go-app")
+		hub, rec := newGoClient(t, p.Keys[0].DSN)
+
+		for _, id := range []int{1, 2} {
+			capture(hub, "same-line", func(h *sentry.Hub) { h.CaptureException(failSameLine(id)) })
+		}
+		capture(hub, "other-line", func(h *sentry.Hub) { h.CaptureException(failOtherLine(3)) })
+		capture(hub, "wrapped", func(h *sentry.Hub) {
+			h.CaptureException(fmt.Errorf("checkout: %w", errors.Join(errors.New("db down"), failSameLine(4))))
+		})
+		for _, id := range []int{17, 4242} {
+			capture(hub, "message-params", func(h *sentry.Hub) {
+				h.Scope().SetLevel(sentry.LevelWarning)
+				h.CaptureMessage(fmt.Sprintf("user %d logged in from 10.0.0.%d", id, id%250))
+			})
+		}
+		for _, tenant := range []string{"acme", "globex"} {
+			capture(hub, "fingerprint-default", func(h *sentry.Hub) {
+				h.Scope().SetFingerprint([]string{"{{ default }}", tenant})
+				h.CaptureException(failSameLine(9))
+			})
+		}
+		capture(hub, "panic", func(h *sentry.Hub) {
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						h.Recover(r)
+					}
+				}()
+				var m map[string]int
+				m["boom"] = 1
+			}()
+		})
+		if !hub.Flush(10 * time.Second) {
+			t.Fatal("sentry-go did not flush within 10s")
+		}
+		rec.mu.Lock()
+		sent := append([]sentEvent(nil), rec.sent...)
+		rec.mu.Unlock()
+		if len(sent) != 9 {
+			t.Fatalf("sentry-go sent %d events, want 9", len(sent))
+		}
+		stored := checkStoredOnce(t, s, p.ID, sent)
+		for _, e := range sent {
+			ev := stored[e.EventID]
+			if ev == nil {
+				continue
+			}
+			switch e.Case {
+			case "same-line", "other-line":
+				if !strings.HasPrefix(ev.Title, "*itest.orderError: order ") || ev.Level != "error" || ev.Platform != "go" {
+					t.Errorf("%s: title %q level %q platform %q", e.Case, ev.Title, ev.Level, ev.Platform)
+				}
+			case "message-params":
+				if !strings.HasPrefix(ev.Title, "user ") || ev.Level != "warning" {
+					t.Errorf("message: title %q level %q", ev.Title, ev.Level)
+				}
+			case "panic":
+				if !strings.Contains(ev.Title, "assignment to entry in nil map") || ev.Level != "fatal" {
+					t.Errorf("panic: title %q level %q, want the runtime error at level fatal", ev.Title, ev.Level)
+				}
+			}
+		}
+	})
+}
