@@ -53,6 +53,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// PipelineStats reports the pipeline's counters for /api/admin/stats.
 	PipelineStats func() map[string]int64
+	// Notify validates destinations and sends test notifications
+	// (core/notify's Host); nil disables those routes' plugin checks.
+	Notify Notifier
 
 	opts    Options
 	app     *fiber.App
@@ -142,6 +145,8 @@ func (s *Server) routes() {
 	admin.Delete("/projects/:id/keys/:key", s.handleRevokeKey)
 	admin.Get("/stats", s.handleStats)
 	s.adminRoutes(admin)
+	s.notifyRoutes(admin)
+	s.manageRoutes(admin)
 
 	s.ingestRoutes()
 }
