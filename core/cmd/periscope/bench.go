@@ -142,7 +142,7 @@ func bench(ctx context.Context, t benchTarget, o benchOptions, stdout io.Writer)
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			gen := newEventGen(int64(w), o.groups)
+			gen := newEventGen(start.UnixNano()+int64(w), o.groups) // fresh ids every run
 			var lat []time.Duration
 			statuses := map[int]int64{}
 			var errs, nbytes int64
