@@ -106,6 +106,7 @@ func TestGoSDK(t *testing.T) {
 			t.Fatalf("sentry-go sent %d events, want 9", len(sent))
 		}
 		stored := checkStoredOnce(t, s, p.ID, sent)
+		checkGrouping(t, sent, stored)
 		for _, e := range sent {
 			ev := stored[e.EventID]
 			if ev == nil {

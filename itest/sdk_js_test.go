@@ -22,6 +22,7 @@ func TestNodeSDK(t *testing.T) {
 			t.Fatalf("the SDK reports %d events sent, want 8: %+v", len(sent), sent)
 		}
 		stored := checkStoredOnce(t, s, p.ID, sent)
+		checkGrouping(t, sent, stored)
 		byCase := map[string][]*StoredEvent{}
 		for _, e := range sent {
 			if ev := stored[e.EventID]; ev != nil {
