@@ -85,6 +85,10 @@ func TestGoSDK(t *testing.T) {
 				h.CaptureException(failSameLine(9))
 			})
 		}
+		capture(hub, "attachment", func(h *sentry.Hub) {
+			h.Scope().AddAttachment(&sentry.Attachment{Filename: "order.json", ContentType: "application/json", Payload: []byte(`{"order":42}`)})
+			h.CaptureException(failOtherLine(42))
+		})
 		capture(hub, "panic", func(h *sentry.Hub) {
 			func() {
 				defer func() {
@@ -102,8 +106,8 @@ func TestGoSDK(t *testing.T) {
 		rec.mu.Lock()
 		sent := append([]sentEvent(nil), rec.sent...)
 		rec.mu.Unlock()
-		if len(sent) != 9 {
-			t.Fatalf("sentry-go sent %d events, want 9", len(sent))
+		if len(sent) != 10 {
+			t.Fatalf("sentry-go sent %d events, want 10", len(sent))
 		}
 		stored := checkStoredOnce(t, s, p.ID, sent)
 		checkGrouping(t, sent, stored)
@@ -120,6 +124,10 @@ func TestGoSDK(t *testing.T) {
 			case "message-params":
 				if !strings.HasPrefix(ev.Title, "user ") || ev.Level != "warning" {
 					t.Errorf("message: title %q level %q", ev.Title, ev.Level)
+				}
+			case "attachment":
+				if len(ev.Attachments) != 1 || ev.Attachments[0].Filename != "order.json" || ev.Attachments[0].Size != int64(len(`{"order":42}`)) {
+					t.Errorf("attachment not stored with its event: %+v", ev.Attachments)
 				}
 			case "panic":
 				if !strings.Contains(ev.Title, "assignment to entry in nil map") || ev.Level != "fatal" {

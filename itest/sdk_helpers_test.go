@@ -31,6 +31,10 @@ type StoredEvent struct {
 		DecidedBy string `json:"decided_by"`
 		Hash      string `json:"hash"`
 	} `json:"grouping"`
+	Attachments []struct {
+		Filename string `json:"filename"`
+		Size     int64  `json:"size"`
+	} `json:"attachments"`
 }
 
 // Issue is the admin API's issue as tests read it.
