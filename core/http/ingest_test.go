@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"context"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
@@ -273,5 +274,22 @@ func TestRateLimitedKey(t *testing.T) {
 	}
 	if fmt.Sprint(codes) != "[200 200 429 429]" {
 		t.Fatalf("statuses %v, want [200 200 429 429] for 2 events/minute", codes)
+	}
+}
+
+// TestAckCommitted: with ingest.ack: committed, a 200 means the event is
+// already in the database.
+func TestAckCommitted(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{AckCommitted: true}, pipeline.Options{})
+	for i := 1; i <= 5; i++ {
+		id := fmt.Sprintf("%032x", i)
+		payload := strings.Replace(errorPayload, eventID, id, 1)
+		code, b := s.Do(t, s.envelopeReq([]byte(`{"event_id":"`+id+`"}`+"\n"+eventItem(payload)+"\n"), s.auth()))
+		if code != 200 {
+			t.Fatalf("status %d %s", code, b)
+		}
+		if _, err := s.Store.FindEventByID(context.Background(), s.Project.ID, id); err != nil {
+			t.Fatalf("event %d answered 200 is not in the database yet: %v", i, err)
+		}
 	}
 }
