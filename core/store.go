@@ -12,6 +12,7 @@ type Store interface {
 	ProjectStore
 	IssueStore
 	AlertStore
+	AdminStore
 	EventWriter
 
 	// Ping reports whether the database answers and its schema is current.

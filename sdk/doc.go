@@ -46,11 +46,12 @@
 // to the periscope binary (or in notify.plugin_dir, or anywhere and give
 // its path), and name it in config.yaml:
 //
-//	destinations:
-//	  - name: audit-log
-//	    plugin: jsonl            # or /opt/plugins/periscope-plugin-jsonl
-//	    config:
-//	      path: /var/log/periscope/alerts.jsonl
+//	notify:
+//	  destinations:
+//	    - name: audit-log
+//	      plugin: jsonl            # or /opt/plugins/periscope-plugin-jsonl
+//	      config:
+//	        path: /var/log/periscope/alerts.jsonl
 //
 // # Lifecycle
 //

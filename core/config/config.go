@@ -34,6 +34,7 @@ type Config struct {
 	Ingest   Ingest   `koanf:"ingest"`
 	Grouping Grouping `koanf:"grouping"`
 	Notify   Notify   `koanf:"notify"`
+	Alerts   Alerts   `koanf:"alerts"`
 	Log      Log      `koanf:"log"`
 
 	// Path is the file the configuration was read from ("" for none); not a key.
@@ -114,7 +115,24 @@ type Grouping struct {
 // settings (notify.Config) and the destinations every project gets.
 type Notify struct {
 	notify.Config `koanf:",squash"`
-	Destinations  []map[string]any `koanf:"destinations"`
+	Destinations  []Destination `koanf:"destinations"`
+}
+
+// Destination is one entry of notify.destinations: a notifier plugin with
+// its config, for every project or for the listed ones.
+type Destination struct {
+	Name   string         `koanf:"name"`
+	Plugin string         `koanf:"plugin"` // a name in notify.plugin_dir or a path
+	Config map[string]any `koanf:"config"`
+	When   string         `koanf:"when"` // optional expr filter
+	// Projects are project names (or ids); empty means every project.
+	Projects []string `koanf:"projects"`
+}
+
+// Alerts holds the alert rules (alerts.rules). New-issue and regression
+// alerts need no rule; threshold alerts do.
+type Alerts struct {
+	Rules []notify.Rule `koanf:"rules"`
 }
 
 // Log configures logging.

@@ -136,3 +136,24 @@ func TestNotifyProblemsNameTheirKey(t *testing.T) {
 		t.Errorf("notify from env: %+v", c.Notify.Config)
 	}
 }
+
+// TestDocumentedYAMLParses keeps the configuration examples of README.md
+// and sdk/README.md true: every ```yaml block must load.
+func TestDocumentedYAMLParses(t *testing.T) {
+	for _, doc := range []string{"../../README.md", "../../sdk/README.md"} {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blocks := strings.Split(string(data), "```yaml\n")
+		if len(blocks) < 2 {
+			t.Fatalf("%s has no yaml example", doc)
+		}
+		for i, b := range blocks[1:] {
+			yamlText, _, _ := strings.Cut(b, "```")
+			if _, err := config.Parse([]byte(yamlText), nil); err != nil {
+				t.Errorf("%s yaml block %d does not load:\n%s\n%v", doc, i+1, yamlText, err)
+			}
+		}
+	}
+}

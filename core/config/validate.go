@@ -90,6 +90,7 @@ func (c *Config) validate() []string {
 			}
 		}
 	}
+	p = append(p, c.validateAlerting()...)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:

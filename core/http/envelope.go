@@ -113,7 +113,7 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 	if len(evs) > 0 {
 		evs[0].Attachments = attachments
 		if err := s.rateLimit(c, r, len(evs)); err != nil {
-			s.stats.RateLimited.Add(int64(len(evs)))
+			s.countRateLimited(r.projectID, len(evs))
 			return err
 		}
 		if err := s.submit(c, evs); err != nil {
@@ -176,7 +176,7 @@ func (s *Server) handleStore(c *fiber.Ctx) error {
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
 		Payload: payload, Received: r.received, ClientIP: c.IP()}
 	if err := s.rateLimit(c, r, 1); err != nil {
-		s.stats.RateLimited.Add(1)
+		s.countRateLimited(r.projectID, 1)
 		return err
 	}
 	if err := s.submit(c, []*core.Accepted{ev}); err != nil {

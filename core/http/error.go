@@ -60,12 +60,16 @@ func (s *Server) ingestError(c *fiber.Ctx, err error) error {
 	if code == core.EINTERNAL {
 		s.Logger.Error("ingest", "path", c.Path(), "err", err)
 	}
+	s.countRejected(c, err)
 	return c.Status(StatusOf(err)).JSON(fiber.Map{"detail": core.ErrorMessage(err)})
 }
 
 // fiberErrorHandler answers errors that escape handlers (unknown routes,
 // body limits) in the shape of the API they hit.
 func (s *Server) fiberErrorHandler(c *fiber.Ctx, err error) error {
+	if errors.Is(err, errResponded) {
+		return nil
+	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := core.EINTERNAL

@@ -116,10 +116,18 @@ func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
 		wait = w
 	}
 	if wait > 0 {
-		return s.tooManyRequests(c, wait, "key")
+		if err := s.tooManyRequests(c, wait, "key"); err != nil {
+			return err
+		}
+		// The 429 is written; the caller must stop without submitting.
+		return errResponded
 	}
 	return nil
 }
+
+// errResponded tells a handler's caller that the response is already
+// written: returned to Fiber, it is not turned into an error answer.
+var errResponded = errors.New("response already written")
 
 // tooManyRequests answers 429 with the headers every SDK reads.
 func (s *Server) tooManyRequests(c *fiber.Ctx, seconds int, scope string) error {
@@ -149,13 +157,13 @@ func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 				// duplicates of the same event_id are stored once.
 				s.Logger.Warn("pipeline full in the middle of an envelope", "accepted", i, "of", len(evs))
 			}
-			s.stats.RateLimited.Add(int64(len(evs) - i))
+			s.countRateLimited(ev.ProjectID, len(evs)-i)
 			if core.ErrorCode(err) == core.ERATELIMITED {
 				return s.tooManyRequests(c, 1, "organization")
 			}
 			return s.ingestError(c, err)
 		}
-		s.stats.Accepted.Add(1)
+		s.countAccepted(ev.ProjectID, 1)
 	}
 	if s.opts.AckCommitted {
 		for _, ev := range evs {

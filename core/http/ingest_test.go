@@ -2,8 +2,8 @@ package http_test
 
 import (
 	"bytes"
-	"context"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	nethttp "net/http"

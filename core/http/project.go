@@ -1,41 +1,9 @@
 package http
 
 import (
-	"bytes"
-	"encoding/json"
-	"strconv"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
 )
-
-// decodeJSON reads the request body into v, strictly: unknown fields and
-// trailing data are EINVALID.
-func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if len(body) == 0 {
-		return core.Errorf(core.EINVALID, "request body must be a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return core.Errorf(core.EINVALID, "invalid JSON body: %v", err)
-	}
-	if dec.More() {
-		return core.Errorf(core.EINVALID, "invalid JSON body: trailing data after the object")
-	}
-	return nil
-}
-
-// idParam parses a numeric path parameter; a non-number is ENOTFOUND, as
-// no entity can have that id.
-func idParam(c *fiber.Ctx, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Params(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, core.Errorf(core.ENOTFOUND, "no %s %q", name, c.Params(name))
-	}
-	return id, nil
-}
 
 // withDSNs fills each key's DSN from the public URL.
 func (s *Server) withDSNs(p *core.Project) *core.Project {
@@ -117,6 +85,12 @@ func (s *Server) handleCreateKey(c *fiber.Ctx) error {
 	if req.RateLimit < 0 {
 		return s.adminError(c, core.FieldErrorf("rate_limit", "rate_limit must not be negative"))
 	}
+	if len(req.Label) > 200 {
+		return s.adminError(c, core.FieldErrorf("label", "label must be at most 200 characters"))
+	}
+	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
+		return s.adminError(c, err)
+	}
 	k := &core.ProjectKey{Label: req.Label, RateLimit: req.RateLimit}
 	if err := s.Store.CreateKey(c.UserContext(), id, k); err != nil {
 		return s.adminError(c, err)
@@ -136,4 +110,120 @@ func (s *Server) handleRevokeKey(c *fiber.Ctx) error {
 	}
 	s.keys.Forget(key)
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type updateProjectRequest struct {
+	Name          *string `json:"name"`
+	RateLimit     *int    `json:"rate_limit"`
+	RetentionDays *int    `json:"retention_days"`
+}
+
+// handleUpdateProject renames a project or changes its settings. A new
+// rate limit applies to ingestion at once on this node (its cached keys
+// are dropped), within the key cache's TTL on others.
+func (s *Server) handleUpdateProject(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	var req updateProjectRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return s.adminError(c, err)
+	}
+	if req.Name != nil && *req.Name == "" {
+		return s.adminError(c, core.FieldErrorf("name", "name must not be empty"))
+	}
+	if err := nonNegative("rate_limit", req.RateLimit); err != nil {
+		return s.adminError(c, err)
+	}
+	if err := nonNegative("retention_days", req.RetentionDays); err != nil {
+		return s.adminError(c, err)
+	}
+	p, err := s.Store.UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays})
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	s.forgetKeys(c, id)
+	return c.JSON(s.withDSNs(p))
+}
+
+// forgetKeys drops every key of a project from the ingestion cache.
+func (s *Server) forgetKeys(c *fiber.Ctx, projectID int64) {
+	keys, err := s.Store.FindKeys(c.UserContext(), projectID)
+	if err != nil {
+		return // the cache expires on its own
+	}
+	for _, k := range keys {
+		s.keys.Forget(k.PublicKey)
+	}
+}
+
+// handleDeleteProject hides the project at once (its keys stop working)
+// and leaves its data to the background purge: 202.
+func (s *Server) handleDeleteProject(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	keys, err := s.Store.FindKeys(c.UserContext(), id)
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	if err := s.Store.ScheduleProjectDeletion(c.UserContext(), id); err != nil {
+		return s.adminError(c, err)
+	}
+	for _, k := range keys {
+		s.keys.Forget(k.PublicKey)
+	}
+	s.kickPurge()
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"id": id, "status": "deleting"})
+}
+
+// handleListKeys lists every key of a project, revoked ones included.
+func (s *Server) handleListKeys(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	keys, err := s.Store.FindKeys(c.UserContext(), id)
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	for _, k := range keys {
+		k.DSN = s.DSN(k)
+	}
+	return c.JSON(fiber.Map{"keys": keys})
+}
+
+type updateKeyRequest struct {
+	Label     *string `json:"label"`
+	RateLimit *int    `json:"rate_limit"`
+}
+
+func (s *Server) handleUpdateKey(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	var req updateKeyRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return s.adminError(c, err)
+	}
+	if err := nonNegative("rate_limit", req.RateLimit); err != nil {
+		return s.adminError(c, err)
+	}
+	if req.Label != nil && len(*req.Label) > 200 {
+		return s.adminError(c, core.FieldErrorf("label", "label must be at most 200 characters"))
+	}
+	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
+		return s.adminError(c, err)
+	}
+	key := c.Params("key")
+	k, err := s.Store.UpdateKey(c.UserContext(), id, key, core.KeyUpdate{Label: req.Label, RateLimit: req.RateLimit})
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	s.keys.Forget(key)
+	k.DSN = s.DSN(k)
+	return c.JSON(k)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,6 +33,14 @@ type Options struct {
 	// KeyCacheTTL bounds how long a key lookup is reused (default 2s). A key
 	// revoked through this server is dropped from its cache at once.
 	KeyCacheTTL time.Duration
+	// StatsFlushInterval is how often ingestion's per-project counters are
+	// written to the store (default 10s; also at Shutdown and before the
+	// stats route answers).
+	StatsFlushInterval time.Duration
+	// PurgeBatch bounds the rows one step of a project deletion removes
+	// (default 500); PurgePause is the pause between steps (default 50ms).
+	PurgeBatch int
+	PurgePause time.Duration
 }
 
 // Sink takes accepted events off the ingestion path. Submit must not block:
@@ -63,6 +72,12 @@ type Server struct {
 	limiter *limiter
 	stats   IngestStats
 	ln      net.Listener
+
+	counters  *counters     // per-project ingestion counts (background.go)
+	purgeKick chan struct{} // wakes the project purger
+	bgStop    chan struct{}
+	bgDone    chan struct{}
+	bgOnce    sync.Once
 }
 
 // NewServer builds the routes. store, sink and logger are required.
@@ -82,7 +97,17 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 	if len(opts.CORSOrigins) == 0 {
 		opts.CORSOrigins = []string{"*"}
 	}
-	s := &Server{Store: store, Sink: sink, Logger: logger, opts: opts}
+	if opts.StatsFlushInterval <= 0 {
+		opts.StatsFlushInterval = 10 * time.Second
+	}
+	if opts.PurgeBatch <= 0 {
+		opts.PurgeBatch = 500
+	}
+	if opts.PurgePause <= 0 {
+		opts.PurgePause = 50 * time.Millisecond
+	}
+	s := &Server{Store: store, Sink: sink, Logger: logger, opts: opts, counters: newCounters(),
+		purgeKick: make(chan struct{}, 1), bgStop: make(chan struct{}), bgDone: make(chan struct{})}
 	s.keys = newKeyCache(store, opts.KeyCacheTTL)
 	s.limiter = newLimiter()
 	s.app = fiber.New(fiber.Config{
@@ -97,6 +122,7 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 		UnescapePath:          false,
 	})
 	s.routes()
+	go s.background()
 	return s
 }
 
@@ -128,15 +154,20 @@ func (s *Server) Addr() string {
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
-// until ctx is done.
+// until ctx is done, then stops the background work (stats flush, project
+// purge) after a last flush of the ingestion counters.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.app.ShutdownWithContext(ctx)
+	err := s.app.ShutdownWithContext(ctx)
+	s.stopBackground(ctx)
+	return err
 }
 
 func (s *Server) routes() {
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
 
+	// The API's description is public: it holds no data.
+	s.app.Get("/api/admin/openapi.json", s.handleOpenAPI)
 	admin := s.app.Group("/api/admin", s.requireAdmin)
 	admin.Get("/projects", s.handleListProjects)
 	admin.Post("/projects", s.handleCreateProject)

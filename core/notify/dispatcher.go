@@ -28,7 +28,7 @@ type Dispatcher struct {
 	// Now is the clock; optional (time.Now).
 	Now func() time.Time
 
-	store core.AlertStore
+	store Outbox
 	host  *Host
 	cfg   Config
 
@@ -43,9 +43,15 @@ type Dispatcher struct {
 	wg          sync.WaitGroup
 }
 
+// Outbox is the part of core.AlertStore the dispatcher uses.
+type Outbox interface {
+	ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*core.Notification, error)
+	RecordAttempt(ctx context.Context, id int64, a core.Attempt) error
+}
+
 // NewDispatcher returns a dispatcher over store's outbox delivering
 // through host, with cfg's defaults applied.
-func NewDispatcher(store core.AlertStore, host *Host, cfg Config) *Dispatcher {
+func NewDispatcher(store Outbox, host *Host, cfg Config) *Dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Dispatcher{
 		store: store, host: host, cfg: cfg.WithDefaults(),

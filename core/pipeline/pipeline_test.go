@@ -59,7 +59,7 @@ func mustStore(tb testing.TB) (*flakyStore, *core.Project) {
 	return &flakyStore{DB: db, refuseIDs: map[string]bool{}}, p
 }
 
-type panicky struct{ rules.Holder }
+type panicky struct{}
 
 func (panicky) Group(ev *core.EventData) core.Grouping {
 	if ev.LogEntry.Text() == "panic please" {

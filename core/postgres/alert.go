@@ -107,11 +107,11 @@ func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error 
 	return nil
 }
 
-const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at`
+const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at, rule`
 
 func scanAlert(s pgx.Row) (*core.Alert, error) {
 	var a core.Alert
-	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &a.CreatedAt, &a.AcknowledgedAt); err != nil {
+	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &a.CreatedAt, &a.AcknowledgedAt, &a.Rule); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.AcknowledgedAt = a.CreatedAt.UTC(), utcPtr(a.AcknowledgedAt)

@@ -57,7 +57,7 @@ func (db *DB) FindProjectByID(ctx context.Context, id int64) (*core.Project, err
 }
 
 func findProject(ctx context.Context, q querier, id int64, lock bool) (*core.Project, error) {
-	query := `SELECT ` + projectCols + ` FROM projects WHERE id = $1`
+	query := `SELECT ` + projectCols + ` FROM projects WHERE id = $1 AND deleted_at IS NULL`
 	if lock {
 		query += ` FOR UPDATE`
 	}
@@ -75,7 +75,7 @@ func findProject(ctx context.Context, q querier, id int64, lock bool) (*core.Pro
 
 // FindProjects returns every project with its active keys, by id.
 func (db *DB) FindProjects(ctx context.Context) ([]*core.Project, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+projectCols+` FROM projects ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+projectCols+` FROM projects WHERE deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find projects: %w", err)
 	}

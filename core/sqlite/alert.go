@@ -114,13 +114,13 @@ func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error 
 	})
 }
 
-const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at`
+const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at, rule`
 
 func scanAlert(s scanner) (*core.Alert, error) {
 	var a core.Alert
 	var created int64
 	var acked sql.NullInt64
-	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &created, &acked); err != nil {
+	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &created, &acked, &a.Rule); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.AcknowledgedAt = tm(created), tmPtr(acked)

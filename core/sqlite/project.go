@@ -60,7 +60,7 @@ func (db *DB) FindProjectByID(ctx context.Context, id int64) (*core.Project, err
 }
 
 func findProject(ctx context.Context, q querier, id int64) (*core.Project, error) {
-	p, err := scanProject(q.QueryRowContext(ctx, `SELECT `+projectCols+` FROM projects WHERE id = ?`, id))
+	p, err := scanProject(q.QueryRowContext(ctx, `SELECT `+projectCols+` FROM projects WHERE id = ? AND deleted_at IS NULL`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, core.Errorf(core.ENOTFOUND, "project %d not found", id)
 	} else if err != nil {
@@ -74,7 +74,7 @@ func findProject(ctx context.Context, q querier, id int64) (*core.Project, error
 
 // FindProjects returns every project with its active keys, by id.
 func (db *DB) FindProjects(ctx context.Context) ([]*core.Project, error) {
-	rows, err := db.rdb.QueryContext(ctx, `SELECT `+projectCols+` FROM projects ORDER BY id`)
+	rows, err := db.rdb.QueryContext(ctx, `SELECT `+projectCols+` FROM projects WHERE deleted_at IS NULL ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find projects: %w", err)
 	}

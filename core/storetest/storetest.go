@@ -26,6 +26,13 @@ func Run(t *testing.T, open Open) {
 		{"Event", eventTests},
 		{"Destination", destinationTests},
 		{"Notification", notificationTests},
+		{"DestinationAdmin", destinationAdminTests},
+		{"AlertAdmin", alertAdminTests},
+		{"Threshold", thresholdTests},
+		{"ProjectDeletion", projectDeletionTests},
+		{"KeyAdmin", keyAdminTests},
+		{"IssueAdmin", issueAdminTests},
+		{"Stats", statsTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

@@ -3,6 +3,8 @@
 //	periscope serve            run the server (ingestion, admin API, alerts)
 //	periscope migrate          apply database migrations and exit
 //	periscope project create   create a project and print its DSN
+//	periscope project|key|issue|event|alert|destination ...
+//	                           manage through the admin API
 //	periscope rules test       show how an event would be grouped
 //	periscope bench            load-test a running server
 package main
@@ -38,7 +40,14 @@ const usage = `Usage: periscope <command> [flags]
 Commands:
   serve             run the server (the default when no command is given)
   migrate           apply pending database migrations and exit
-  project create    create a project and print its DSN (--name NAME)
+  project create    create a project and print its DSN (--name NAME; on the
+                    database directly unless --url or PERISCOPE_URL is set)
+  project list|update|delete
+  key create|list|update|revoke
+  issue list|show|resolve|unresolve|ignore|merge|delete
+  event show
+  alert list
+  destination list|test
   rules test        show how an event would be grouped (--event FILE)
   rules diff        replay stored events through new rules (--rules FILE)
   bench             load-test a running server (--dsn DSN)
@@ -46,6 +55,15 @@ Commands:
 Every command reads config.yaml from the working directory unless --config
 PATH (or PERISCOPE_CONFIG) names another. Run 'periscope <command> -h' for
 its flags.
+
+The project, key, issue, event, alert and destination commands call the
+admin API of a running server: --url (or PERISCOPE_URL; default: the
+configured listen address) and --admin-key (or API_SECRET_KEY_ADMIN). They
+print tables, or the API's JSON with --json. Exit codes: 0 done, 1 failed,
+2 bad usage or a request the server calls invalid, 3 bad configuration,
+4 database unreachable, 5 not found, 6 admin key missing or wrong,
+7 server unreachable or failing, 8 conflict (exists already, or the state
+forbids it).
 `
 
 // run dispatches a command line and returns the process exit code.
@@ -61,7 +79,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		err = runMigrate(ctx, args, stdout, stderr)
 	case "project":
-		err = runProject(ctx, args, stdout, stderr)
+		err = runProjectCmd(ctx, args, stdout, stderr)
+	case "key":
+		err = runKey(ctx, args, stdout, stderr)
+	case "issue":
+		err = runIssue(ctx, args, stdout, stderr)
+	case "event":
+		err = runEvent(ctx, args, stdout, stderr)
+	case "alert":
+		err = runAlert(ctx, args, stdout, stderr)
+	case "destination":
+		err = runDestination(ctx, args, stdout, stderr)
 	case "rules":
 		err = runRules(ctx, args, stdout, stderr)
 	case "bench":

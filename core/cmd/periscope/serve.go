@@ -27,6 +27,7 @@ type Main struct {
 
 	storeDesc string
 	cancel    context.CancelFunc // stops background watchers
+	alerts    *alerting          // plugin host, dispatcher, threshold rules (notify.go)
 }
 
 // Run opens and migrates the database, starts the pipeline and listens.
@@ -49,13 +50,17 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return withCode(exitConfig, fmt.Errorf("grouping rules: %w", err))
 	}
+	if m.alerts, err = startAlerting(ctx, c, store, m.Logger); err != nil {
+		return err
+	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	watchRules(bg, m.Rules, c.Path, m.Logger)
-	m.Pipeline = pipeline.New(store, m.Rules, m.Logger, pipeline.Options{
+	m.Pipeline = pipeline.New(m.alerts.writer(store), m.Rules, m.Logger, pipeline.Options{
 		Workers:   c.Ingest.Workers,
 		QueueSize: c.Ingest.QueueSize,
 		BatchSize: c.Ingest.BatchSize,
+		OnAlert:   m.alerts.dispatcher.Kick,
 	})
 	m.Pipeline.Start()
 
@@ -73,6 +78,7 @@ func (m *Main) Run(ctx context.Context) error {
 		AckCommitted:      c.Ingest.Ack == "committed",
 	})
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
+	m.HTTP.Notify = m.alerts.host
 	m.HTTP.Ready = func(context.Context) error {
 		if err := m.Rules.LastError(); err != nil {
 			return fmt.Errorf("grouping rules not reloaded (the previous rules stay in use): %w", err)
@@ -80,6 +86,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return nil
 	}
 	if err := m.HTTP.Listen(c.ListenAddr()); err != nil {
+		_ = m.alerts.close(ctx) // stop the plugin processes validation started
 		return fmt.Errorf("listen on %s: %w", c.ListenAddr(), err)
 	}
 	m.Logger.Info("periscope is serving", "addr", "http://"+m.HTTP.Addr(), "public_url", c.PublicURL(), "database", desc)
@@ -104,6 +111,7 @@ func (m *Main) Close(ctx context.Context) error {
 	if m.Pipeline != nil {
 		keep(m.Pipeline.Stop(ctx))
 	}
+	keep(m.alerts.close(ctx))
 	if m.Store != nil {
 		keep(m.Store.Close())
 	}

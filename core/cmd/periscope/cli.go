@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Exit codes of the commands that talk to the admin API, beyond main.go's.
+// A request the server calls invalid (400) exits with exitUsage.
+const (
+	exitNotFound    = 5 // the project, key, issue, event... does not exist (404)
+	exitAuth        = 6 // the admin key is missing or wrong (401, 403)
+	exitUnreachable = 7 // the server cannot be reached, or failed (5xx)
+	exitConflict    = 8 // it already exists, or its state forbids the change (409)
+)
+
+// apiFlags are the flags every API command takes.
+type apiFlags struct {
+	url, key, config string
+	json             bool
+	timeout          time.Duration
+}
+
+func (f *apiFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "url", os.Getenv("PERISCOPE_URL"), "server URL, e.g. http://127.0.0.1:8000 (env PERISCOPE_URL; default: the configured listen address)")
+	fs.StringVar(&f.key, "admin-key", os.Getenv("API_SECRET_KEY_ADMIN"), "admin key (env API_SECRET_KEY_ADMIN; default: admin.secret_key of the configuration)")
+	fs.StringVar(&f.config, "config", os.Getenv("PERISCOPE_CONFIG"), "configuration file, read only when --url or --admin-key is not given (env PERISCOPE_CONFIG)")
+	fs.BoolVar(&f.json, "json", false, "print JSON, for scripts")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the server")
+}
+
+// parseInterspersed parses flags and positional arguments in any order
+// ("issue resolve 42 --json" as well as "issue resolve --json 42").
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// apiClient calls the admin API.
+type apiClient struct {
+	base, key string
+	http      *http.Client
+}
+
+// client resolves the server URL and admin key: flags, then environment
+// (already the flags' defaults), then the configuration file.
+func (f *apiFlags) client() (*apiClient, error) {
+	base, key := f.url, f.key
+	if base == "" || key == "" {
+		c, err := loadConfig(f.config)
+		if err != nil {
+			return nil, err
+		}
+		if base == "" {
+			base = "http://" + localAddr(c.ListenAddr())
+		}
+		if key == "" {
+			key = c.Admin.SecretKey
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, withCode(exitUsage, fmt.Errorf("--url %q is not an http(s) URL like http://127.0.0.1:8000", base))
+	}
+	if key == "" {
+		return nil, withCode(exitAuth, errors.New("no admin key: pass --admin-key or set API_SECRET_KEY_ADMIN"))
+	}
+	return &apiClient{base: strings.TrimRight(base, "/"), key: key, http: &http.Client{Timeout: f.timeout}}, nil
+}
+
+// localAddr turns a listen address on every interface into a loopback one
+// a client can dial.
+func localAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// apiError is an admin API error answer.
+type apiError struct {
+	Status  int
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field"`
+}
+
+func (e *apiError) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.Status)
+	}
+	if e.Field != "" && !strings.Contains(msg, e.Field) {
+		msg += " (field " + e.Field + ")"
+	}
+	return msg
+}
+
+// exitCode maps an API status to the process exit code.
+func (e *apiError) exitCode() int {
+	switch {
+	case e.Status == 400 || e.Status == 413:
+		return exitUsage
+	case e.Status == 401 || e.Status == 403:
+		return exitAuth
+	case e.Status == 404:
+		return exitNotFound
+	case e.Status == 409:
+		return exitConflict
+	case e.Status >= 500:
+		return exitUnreachable
+	}
+	return exitError
+}
+
+// do sends a request with body (JSON-encoded when not nil) and returns the
+// raw answer of a 2xx status; other statuses become an *apiError carrying
+// its exit code.
+func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return nil, withCode(exitUsage, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, withCode(exitUnreachable, fmt.Errorf("cannot reach %s: %w", c.base, err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, withCode(exitUnreachable, fmt.Errorf("reading the answer of %s: %w", c.base, err))
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return data, nil
+	}
+	var eb struct {
+		Error apiError `json:"error"`
+	}
+	_ = json.Unmarshal(data, &eb)
+	e := &eb.Error
+	e.Status = resp.StatusCode
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
+	}
+	return nil, withCode(e.exitCode(), e)
+}
+
+// call sends a request and decodes the JSON answer into out.
+func (c *apiClient) call(ctx context.Context, method, path string, body, out any) ([]byte, error) {
+	data, err := c.do(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			return nil, fmt.Errorf("the server's answer is not what this CLI expects: %w", err)
+		}
+	}
+	return data, nil
+}
+
+// printJSON writes raw JSON indented.
+func printJSON(w io.Writer, raw []byte) error {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, raw, "", "  "); err != nil {
+		_, err = w.Write(raw)
+		return err
+	}
+	buf.WriteByte('\n')
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// table writes aligned columns.
+func table(w io.Writer, header string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+// when formats an API time for a table.
+func when(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+// truncate shortens s to n runes for a table cell.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// needArgs checks the number of positional arguments.
+func needArgs(pos []string, n int, usage string) error {
+	if len(pos) != n {
+		return withCode(exitUsage, fmt.Errorf("usage: %s", usage))
+	}
+	return nil
+}
+
+// idArg parses a positional numeric id.
+func idArg(s, what string) (int64, error) {
+	var id int64
+	if _, err := fmt.Sscan(s, &id); err != nil || id <= 0 || fmt.Sprint(id) != s {
+		return 0, withCode(exitUsage, fmt.Errorf("%s %q is not a positive number", what, s))
+	}
+	return id, nil
+}
+
+// subcommand is one verb of a resource command.
+type subcommand struct {
+	usage string
+	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+// dispatch runs the verb args[0] of resource among verbs.
+func dispatch(ctx context.Context, resource string, verbs map[string]subcommand, order []string, args []string, stdout, stderr io.Writer) error {
+	help := func() string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "usage:\n")
+		for _, v := range order {
+			fmt.Fprintf(&b, "  periscope %s %s\n", resource, verbs[v].usage)
+		}
+		b.WriteString("Every command takes --url, --admin-key, --json and --timeout.")
+		return b.String()
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) == 0 {
+			return withCode(exitUsage, errors.New(help()))
+		}
+		fmt.Fprintln(stdout, help())
+		return nil
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		return withCode(exitUsage, fmt.Errorf("unknown command %q\n%s", resource+" "+args[0], help()))
+	}
+	return v.run(ctx, args[1:], stdout, stderr)
+}
+
+// newFlags makes the flag set of one API command.
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *apiFlags) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var af apiFlags
+	af.register(fs)
+	return fs, &af
+}
+
+// parseArgs parses flags and positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return nil, withCode(exitUsage, err)
+	}
+	return pos, err
+}

@@ -1,0 +1,412 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiIssue is an issue as the admin API returns it.
+type apiIssue struct {
+	ID          int64      `json:"id"`
+	ProjectID   int64      `json:"project_id"`
+	Fingerprint string     `json:"fingerprint"`
+	Title       string     `json:"title"`
+	Culprit     string     `json:"culprit"`
+	Level       string     `json:"level"`
+	Platform    string     `json:"platform"`
+	Status      string     `json:"status"`
+	FirstSeen   time.Time  `json:"first_seen"`
+	LastSeen    time.Time  `json:"last_seen"`
+	Count       int64      `json:"count"`
+	ResolvedAt  *time.Time `json:"resolved_at"`
+	IgnoreUntil *time.Time `json:"ignore_until"`
+	IgnoreCount int64      `json:"ignore_count"`
+	LastEventID string     `json:"last_event_id"`
+	Stats       struct {
+		Hours []apiBucket `json:"24h"`
+		Days  []apiBucket `json:"30d"`
+	} `json:"stats"`
+}
+
+type apiBucket struct {
+	Start time.Time `json:"start"`
+	Count int64     `json:"count"`
+}
+
+var issueVerbs = map[string]subcommand{
+	"list":      {"list --project ID [--status S] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", runIssueList},
+	"show":      {"show ID", runIssueShow},
+	"resolve":   {"resolve ID", statusVerb("resolved")},
+	"unresolve": {"unresolve ID", statusVerb("unresolved")},
+	"ignore":    {"ignore ID [--until TIME | --for DURATION | --count N]", runIssueIgnore},
+	"merge":     {"merge ID OTHER_ID...  (the others are merged into ID)", runIssueMerge},
+	"delete":    {"delete ID", runIssueDelete},
+}
+
+// runIssue is `periscope issue ...`.
+func runIssue(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "issue", issueVerbs, []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}, args, stdout, stderr)
+}
+
+func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("issue list", stderr)
+	project := projectFlag(fs)
+	q := url.Values{}
+	for _, name := range []string{"status", "level", "environment", "release", "query", "sort", "cursor",
+		"first_seen_from", "first_seen_to", "last_seen_from", "last_seen_to"} {
+		fs.Func(strings.ReplaceAll(name, "_", "-"), "filter: "+name, func(v string) error { q.Set(name, v); return nil })
+	}
+	lim := fs.Int("limit", 25, "issues per page (1..1000)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope issue list --project ID [filters]"); err != nil {
+		return err
+	}
+	if err := needProject(*project); err != nil {
+		return err
+	}
+	q.Set("limit", strconv.Itoa(*lim))
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Issues     []apiIssue `json:"issues"`
+		NextCursor string     `json:"next_cursor"`
+	}
+	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/issues?%s", *project, q.Encode()), nil, &out)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	var rows [][]string
+	for _, is := range out.Issues {
+		rows = append(rows, []string{strconv.FormatInt(is.ID, 10), is.Status, is.Level, strconv.FormatInt(is.Count, 10),
+			when(&is.LastSeen), truncate(is.Title, 70)})
+	}
+	table(stdout, "ID\tSTATUS\tLEVEL\tEVENTS\tLAST SEEN\tTITLE", rows)
+	if out.NextCursor != "" {
+		fmt.Fprintf(stderr, "more: add --cursor %s\n", out.NextCursor)
+	}
+	return nil
+}
+
+func runIssueShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("issue show", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope issue show ID"); err != nil {
+		return err
+	}
+	id, err := idArg(pos[0], "issue id")
+	if err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var is apiIssue
+	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/issues/%d", id), nil, &is)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Issue %d (project %d): %s\n", is.ID, is.ProjectID, is.Title)
+	fmt.Fprintf(stdout, "  culprit      %s\n", is.Culprit)
+	fmt.Fprintf(stdout, "  status       %s%s\n", is.Status, ignoreNote(&is))
+	fmt.Fprintf(stdout, "  level        %s   platform %s\n", is.Level, is.Platform)
+	fmt.Fprintf(stdout, "  events       %d   first seen %s   last seen %s\n", is.Count, when(&is.FirstSeen), when(&is.LastSeen))
+	fmt.Fprintf(stdout, "  fingerprint  %s\n", is.Fingerprint)
+	fmt.Fprintf(stdout, "  last event   %s\n", is.LastEventID)
+	fmt.Fprintf(stdout, "  last 24h     %s  (%d)\n", sparkline(is.Stats.Hours), sum(is.Stats.Hours))
+	fmt.Fprintf(stdout, "  last 30d     %s  (%d)\n", sparkline(is.Stats.Days), sum(is.Stats.Days))
+	return nil
+}
+
+func ignoreNote(is *apiIssue) string {
+	var parts []string
+	if is.IgnoreUntil != nil {
+		parts = append(parts, "until "+when(is.IgnoreUntil))
+	}
+	if is.IgnoreCount > 0 {
+		parts = append(parts, fmt.Sprintf("until %d events (%d more)", is.IgnoreCount, is.IgnoreCount-is.Count))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// sparkline draws counts as block characters.
+func sparkline(bs []apiBucket) string {
+	const bars = "▁▂▃▄▅▆▇█"
+	runes := []rune(bars)
+	var top int64
+	for _, b := range bs {
+		top = max(top, b.Count)
+	}
+	var sb strings.Builder
+	for _, b := range bs {
+		switch {
+		case b.Count == 0:
+			sb.WriteRune('·')
+		default:
+			sb.WriteRune(runes[int((b.Count*int64(len(runes)-1)+top-1)/top)])
+		}
+	}
+	return sb.String()
+}
+
+func sum(bs []apiBucket) int64 {
+	var n int64
+	for _, b := range bs {
+		n += b.Count
+	}
+	return n
+}
+
+// patchIssue sends PATCH /issues/{id} and prints the result.
+func patchIssue(ctx context.Context, af *apiFlags, id int64, body map[string]any, stdout io.Writer) error {
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var is apiIssue
+	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/issues/%d", id), body, &is)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Issue %d is %s%s.\n", is.ID, is.Status, ignoreNote(&is))
+	return nil
+}
+
+// statusVerb is `issue resolve` and `issue unresolve`.
+func statusVerb(status string) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs, af := newFlags("issue "+status, stderr)
+		pos, err := parseArgs(fs, args)
+		if err != nil {
+			return err
+		}
+		if err := needArgs(pos, 1, "periscope issue resolve|unresolve ID"); err != nil {
+			return err
+		}
+		id, err := idArg(pos[0], "issue id")
+		if err != nil {
+			return err
+		}
+		return patchIssue(ctx, af, id, map[string]any{"status": status}, stdout)
+	}
+}
+
+func runIssueIgnore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("issue ignore", stderr)
+	until := fs.String("until", "", "ignore until this RFC 3339 time")
+	dur := fs.Duration("for", 0, "ignore for this long (e.g. 24h)")
+	count := fs.Int64("count", 0, "ignore until this many more events")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope issue ignore ID [--until TIME | --for DURATION | --count N]"); err != nil {
+		return err
+	}
+	id, err := idArg(pos[0], "issue id")
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"status": "ignored"}
+	switch {
+	case *until != "" && *dur != 0:
+		return withCode(exitUsage, fmt.Errorf("give --until or --for, not both"))
+	case *until != "":
+		body["ignore_until"] = *until
+	case *dur < 0:
+		return withCode(exitUsage, fmt.Errorf("--for must be positive"))
+	case *dur > 0:
+		body["ignore_until"] = time.Now().Add(*dur).UTC().Format(time.RFC3339)
+	}
+	if *count != 0 {
+		body["ignore_count"] = *count
+	}
+	return patchIssue(ctx, af, id, body, stdout)
+}
+
+func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("issue merge", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return withCode(exitUsage, fmt.Errorf("usage: periscope issue merge ID OTHER_ID...  (the others are merged into ID)"))
+	}
+	ids := make([]int64, len(pos))
+	for i, p := range pos {
+		if ids[i], err = idArg(p, "issue id"); err != nil {
+			return err
+		}
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var is apiIssue
+	raw, err := c.call(ctx, "POST", fmt.Sprintf("/api/admin/issues/%d/merge", ids[0]), map[string]any{"issue_ids": ids[1:]}, &is)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Merged %d issue(s) into issue %d, which now has %d events.\n", len(ids)-1, is.ID, is.Count)
+	return nil
+}
+
+func runIssueDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("issue delete", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope issue delete ID"); err != nil {
+		return err
+	}
+	id, err := idArg(pos[0], "issue id")
+	if err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	if _, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/issues/%d", id), nil, nil); err != nil {
+		return err
+	}
+	if af.json {
+		return printJSON(stdout, []byte(fmt.Sprintf(`{"deleted":%d}`, id)))
+	}
+	fmt.Fprintf(stdout, "Deleted issue %d and its events.\n", id)
+	return nil
+}
+
+// apiEvent is an event as the admin API returns it.
+type apiEvent struct {
+	ProjectID   int64     `json:"project_id"`
+	IssueID     int64     `json:"issue_id"`
+	EventID     string    `json:"event_id"`
+	Timestamp   time.Time `json:"timestamp"`
+	Received    time.Time `json:"received"`
+	Title       string    `json:"title"`
+	Culprit     string    `json:"culprit"`
+	Level       string    `json:"level"`
+	Platform    string    `json:"platform"`
+	Release     string    `json:"release"`
+	Environment string    `json:"environment"`
+	Tags        []struct {
+		Key   string `json:"key"`
+		Value string `json:"value"`
+	} `json:"tags"`
+	SDKName    string `json:"sdk_name"`
+	SDKVersion string `json:"sdk_version"`
+	Grouping   struct {
+		DecidedBy  string          `json:"decided_by"`
+		Name       string          `json:"name"`
+		Config     string          `json:"config"`
+		Hash       string          `json:"hash"`
+		Components json.RawMessage `json:"components"`
+	} `json:"grouping"`
+	Payload     json.RawMessage `json:"payload"`
+	Attachments []struct {
+		ID          int64  `json:"id"`
+		Filename    string `json:"filename"`
+		ContentType string `json:"content_type"`
+		Size        int64  `json:"size"`
+	} `json:"attachments"`
+}
+
+var eventVerbs = map[string]subcommand{
+	"show": {"show --project ID EVENT_ID | show --issue ID --latest  [--raw]", runEventShow},
+}
+
+// runEvent is `periscope event ...`.
+func runEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "event", eventVerbs, []string{"show"}, args, stdout, stderr)
+}
+
+func runEventShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("event show", stderr)
+	project := projectFlag(fs)
+	issue := fs.Int64("issue", 0, "with --latest: the issue whose latest event to show")
+	latest := fs.Bool("latest", false, "show the latest event of --issue")
+	raw := fs.Bool("raw", false, "print only the payload exactly as the SDK sent it")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	var path string
+	switch {
+	case *latest:
+		if *issue <= 0 || len(pos) != 0 {
+			return withCode(exitUsage, fmt.Errorf("usage: periscope event show --issue ID --latest"))
+		}
+		path = fmt.Sprintf("/api/admin/issues/%d/events/latest", *issue)
+	default:
+		if err := needArgs(pos, 1, "periscope event show --project ID EVENT_ID"); err != nil {
+			return err
+		}
+		if err := needProject(*project); err != nil {
+			return err
+		}
+		path = fmt.Sprintf("/api/admin/projects/%d/events/%s", *project, url.PathEscape(pos[0]))
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var ev apiEvent
+	body, err := c.call(ctx, "GET", path, nil, &ev)
+	if err != nil {
+		return err
+	}
+	if *raw {
+		return printJSON(stdout, ev.Payload)
+	}
+	if af.json {
+		return printJSON(stdout, body)
+	}
+	fmt.Fprintf(stdout, "Event %s (project %d, issue %d)\n", ev.EventID, ev.ProjectID, ev.IssueID)
+	fmt.Fprintf(stdout, "  title        %s\n", ev.Title)
+	fmt.Fprintf(stdout, "  culprit      %s\n", ev.Culprit)
+	fmt.Fprintf(stdout, "  level        %s   platform %s\n", ev.Level, ev.Platform)
+	fmt.Fprintf(stdout, "  time         %s (received %s)\n", when(&ev.Timestamp), when(&ev.Received))
+	fmt.Fprintf(stdout, "  release      %s   environment %s\n", dash(ev.Release), dash(ev.Environment))
+	fmt.Fprintf(stdout, "  sdk          %s %s\n", dash(ev.SDKName), ev.SDKVersion)
+	for _, t := range ev.Tags {
+		fmt.Fprintf(stdout, "  tag          %s = %s\n", t.Key, t.Value)
+	}
+	g := ev.Grouping
+	fmt.Fprintf(stdout, "  grouped by   %s %s %s → %s\n", g.DecidedBy, g.Name, g.Config, g.Hash)
+	if len(g.Components) > 0 && string(g.Components) != "null" {
+		fmt.Fprintf(stdout, "  components   %s\n", g.Components)
+	}
+	for _, a := range ev.Attachments {
+		fmt.Fprintf(stdout, "  attachment   %d %s (%s, %d bytes): %s/api/admin/projects/%d/events/%s/attachments/%d\n",
+			a.ID, a.Filename, dash(a.ContentType), a.Size, c.base, ev.ProjectID, ev.EventID, a.ID)
+	}
+	fmt.Fprintf(stdout, "  payload      %d bytes (--raw prints it)\n", len(ev.Payload))
+	return nil
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,375 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// apiProject is a project as the admin API returns it.
+type apiProject struct {
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	CreatedAt     time.Time `json:"created_at"`
+	RateLimit     int       `json:"rate_limit"`
+	RetentionDays int       `json:"retention_days"`
+	Keys          []apiKey  `json:"keys"`
+}
+
+// apiKey is a project key as the admin API returns it.
+type apiKey struct {
+	PublicKey string     `json:"public_key"`
+	ProjectID int64      `json:"project_id"`
+	Label     string     `json:"label"`
+	RateLimit int        `json:"rate_limit"`
+	CreatedAt time.Time  `json:"created_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+	DSN       string     `json:"dsn"`
+}
+
+var projectVerbs = map[string]subcommand{
+	"create": {"create --name NAME [--rate-limit N] [--retention-days N]  (without --url or PERISCOPE_URL: directly on the configured database)", runProjectCreate},
+	"list":   {"list", runProjectList},
+	"update": {"update ID [--name NAME] [--rate-limit N] [--retention-days N]", runProjectUpdate},
+	"delete": {"delete ID", runProjectDelete},
+}
+
+// runProjectCmd is `periscope project ...`. `project create` without a
+// server URL (no --url, no PERISCOPE_URL) works on the database directly,
+// as it always has: it needs no running server.
+func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "create" && !hasURLFlag(args[1:]) && os.Getenv("PERISCOPE_URL") == "" {
+		return runProject(ctx, args, stdout, stderr)
+	}
+	return dispatch(ctx, "project", projectVerbs, []string{"create", "list", "update", "delete"}, args, stdout, stderr)
+}
+
+// hasURLFlag reports whether args set --url.
+func hasURLFlag(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name == "url" {
+			return true
+		}
+	}
+	return false
+}
+
+func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("project create", stderr)
+	name := fs.String("name", "", "project name (required)")
+	rate := fs.Int("rate-limit", 0, "accepted events per minute for the project (0: none)")
+	retention := fs.Int("retention-days", 0, "days to keep events (0: the server's default)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope project create --name NAME"); err != nil {
+		return err
+	}
+	if *name == "" {
+		return withCode(exitUsage, fmt.Errorf("--name is required"))
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var p apiProject
+	raw, err := c.call(ctx, "POST", "/api/admin/projects", map[string]any{"name": *name, "rate_limit": *rate, "retention_days": *retention}, &p)
+	if err != nil {
+		return err
+	}
+	if af.json {
+		return printJSON(stdout, raw)
+	}
+	dsn := ""
+	if len(p.Keys) > 0 {
+		dsn = p.Keys[0].DSN
+	}
+	fmt.Fprintf(stdout, "Created project %q (id %d).\nDSN: %s\n", p.Name, p.ID, dsn)
+	return nil
+}
+
+func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("project list", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope project list"); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Projects []apiProject `json:"projects"`
+	}
+	raw, err := c.call(ctx, "GET", "/api/admin/projects", nil, &out)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	var rows [][]string
+	for _, p := range out.Projects {
+		dsn := "-"
+		if len(p.Keys) > 0 {
+			dsn = p.Keys[0].DSN
+		}
+		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, limit(p.RateLimit), days(p.RetentionDays), strconv.Itoa(len(p.Keys)), dsn})
+	}
+	table(stdout, "ID\tNAME\tRATE LIMIT\tRETENTION\tKEYS\tDSN", rows)
+	return nil
+}
+
+// orJSON prints raw as JSON unless err is set.
+func orJSON(w io.Writer, raw []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	return printJSON(w, raw)
+}
+
+func limit(perMinute int) string {
+	if perMinute == 0 {
+		return "none"
+	}
+	return strconv.Itoa(perMinute) + "/min"
+}
+
+func days(n int) string {
+	if n == 0 {
+		return "default"
+	}
+	return strconv.Itoa(n) + "d"
+}
+
+func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("project update", stderr)
+	name := fs.String("name", "", "new name")
+	rate := fs.Int("rate-limit", -1, "accepted events per minute for the project (0: none)")
+	retention := fs.Int("retention-days", -1, "days to keep events (0: the server's default)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope project update ID [--name NAME] [--rate-limit N] [--retention-days N]"); err != nil {
+		return err
+	}
+	id, err := idArg(pos[0], "project id")
+	if err != nil {
+		return err
+	}
+	body := map[string]any{}
+	if *name != "" {
+		body["name"] = *name
+	}
+	if *rate >= 0 {
+		body["rate_limit"] = *rate
+	}
+	if *retention >= 0 {
+		body["retention_days"] = *retention
+	}
+	if len(body) == 0 {
+		return withCode(exitUsage, fmt.Errorf("nothing to change: give --name, --rate-limit or --retention-days"))
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var p apiProject
+	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/projects/%d", id), body, &p)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Project %d: name %q, rate limit %s, retention %s.\n", p.ID, p.Name, limit(p.RateLimit), days(p.RetentionDays))
+	return nil
+}
+
+func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("project delete", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope project delete ID"); err != nil {
+		return err
+	}
+	id, err := idArg(pos[0], "project id")
+	if err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	raw, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/projects/%d", id), nil, nil)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", id)
+	return nil
+}
+
+var keyVerbs = map[string]subcommand{
+	"create": {"create --project ID [--label LABEL] [--rate-limit N]", runKeyCreate},
+	"list":   {"list --project ID", runKeyList},
+	"update": {"update --project ID KEY [--label LABEL] [--rate-limit N]", runKeyUpdate},
+	"revoke": {"revoke --project ID KEY", runKeyRevoke},
+}
+
+// runKey is `periscope key ...`.
+func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "key", keyVerbs, []string{"create", "list", "update", "revoke"}, args, stdout, stderr)
+}
+
+// projectFlag registers the required --project flag.
+func projectFlag(fs interface {
+	Int64(string, int64, string) *int64
+}) *int64 {
+	return fs.Int64("project", 0, "project id (required)")
+}
+
+func needProject(id int64) error {
+	if id <= 0 {
+		return withCode(exitUsage, fmt.Errorf("--project ID is required"))
+	}
+	return nil
+}
+
+func runKeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("key create", stderr)
+	project := projectFlag(fs)
+	label := fs.String("label", "", "what the key is for")
+	rate := fs.Int("rate-limit", 0, "accepted events per minute for the key (0: the server's default)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope key create --project ID [--label LABEL] [--rate-limit N]"); err != nil {
+		return err
+	}
+	if err := needProject(*project); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var k apiKey
+	raw, err := c.call(ctx, "POST", fmt.Sprintf("/api/admin/projects/%d/keys", *project), map[string]any{"label": *label, "rate_limit": *rate}, &k)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Created key %s for project %d.\nDSN: %s\n", k.PublicKey, k.ProjectID, k.DSN)
+	return nil
+}
+
+func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("key list", stderr)
+	project := projectFlag(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope key list --project ID"); err != nil {
+		return err
+	}
+	if err := needProject(*project); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Keys []apiKey `json:"keys"`
+	}
+	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/keys", *project), nil, &out)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	var rows [][]string
+	for _, k := range out.Keys {
+		state := "active"
+		if k.RevokedAt != nil {
+			state = "revoked " + when(k.RevokedAt)
+		}
+		rows = append(rows, []string{k.PublicKey, k.Label, limit(k.RateLimit), when(&k.CreatedAt), state, k.DSN})
+	}
+	table(stdout, "PUBLIC KEY\tLABEL\tRATE LIMIT\tCREATED\tSTATE\tDSN", rows)
+	return nil
+}
+
+func runKeyUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("key update", stderr)
+	project := projectFlag(fs)
+	label := fs.String("label", "", "new label")
+	rate := fs.Int("rate-limit", -1, "accepted events per minute for the key (0: the server's default)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope key update --project ID KEY [--label LABEL] [--rate-limit N]"); err != nil {
+		return err
+	}
+	if err := needProject(*project); err != nil {
+		return err
+	}
+	body := map[string]any{}
+	if *label != "" {
+		body["label"] = *label
+	}
+	if *rate >= 0 {
+		body["rate_limit"] = *rate
+	}
+	if len(body) == 0 {
+		return withCode(exitUsage, fmt.Errorf("nothing to change: give --label or --rate-limit"))
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	var k apiKey
+	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/projects/%d/keys/%s", *project, url.PathEscape(pos[0])), body, &k)
+	if err != nil || af.json {
+		return orJSON(stdout, raw, err)
+	}
+	fmt.Fprintf(stdout, "Key %s: label %q, rate limit %s.\n", k.PublicKey, k.Label, limit(k.RateLimit))
+	return nil
+}
+
+func runKeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("key revoke", stderr)
+	project := projectFlag(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 1, "periscope key revoke --project ID KEY"); err != nil {
+		return err
+	}
+	if err := needProject(*project); err != nil {
+		return err
+	}
+	c, err := af.client()
+	if err != nil {
+		return err
+	}
+	if _, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/projects/%d/keys/%s", *project, url.PathEscape(pos[0])), nil, nil); err != nil {
+		return err
+	}
+	if af.json {
+		return printJSON(stdout, []byte(fmt.Sprintf(`{"revoked":%q}`, pos[0])))
+	}
+	fmt.Fprintf(stdout, "Revoked key %s: events sent with it are refused from now on.\n", pos[0])
+	return nil
+}

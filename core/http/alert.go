@@ -1,0 +1,83 @@
+package http
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+)
+
+func (s *Server) alertRoutes(admin fiber.Router) {
+	admin.Get("/projects/:id/alerts", s.handleListAlerts)
+	admin.Post("/alerts/:id/acknowledge", s.handleAcknowledgeAlert)
+}
+
+// handleListAlerts lists a project's alerts, newest first, each with its
+// notifications (state, attempts, last error, delivered at, every
+// attempt). Filters: kind, issue_id, since (RFC 3339); limit and cursor
+// page.
+func (s *Server) handleListAlerts(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	f := core.AlertFilter{ProjectID: id, Kind: c.Query("kind"), Cursor: c.Query("cursor")}
+	if v := c.Query("issue_id"); v != "" {
+		if f.IssueID, err = strconv.ParseInt(v, 10, 64); err != nil || f.IssueID <= 0 {
+			return s.adminError(c, core.FieldErrorf("issue_id", "issue_id must be a positive number"))
+		}
+	}
+	if f.Since, err = alertTimeQuery(c, "since"); err != nil {
+		return s.adminError(c, err)
+	}
+	if f.Limit, err = alertLimit(c); err != nil {
+		return s.adminError(c, err)
+	}
+	alerts, next, err := s.Store.FindAlertPage(c.UserContext(), f)
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	if alerts == nil {
+		alerts = []*core.Alert{}
+	}
+	return c.JSON(fiber.Map{"alerts": alerts, "next_cursor": next})
+}
+
+func (s *Server) handleAcknowledgeAlert(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	a, err := s.Store.AcknowledgeAlert(c.UserContext(), id, time.Now())
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	return c.JSON(a)
+}
+
+// alertLimit reads ?limit= (1..1000, default 100).
+func alertLimit(c *fiber.Ctx) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return 100, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		return 0, core.FieldErrorf("limit", "limit must be a number from 1 to 1000")
+	}
+	return n, nil
+}
+
+// alertTimeQuery reads an RFC 3339 query parameter.
+func alertTimeQuery(c *fiber.Ctx, name string) (time.Time, error) {
+	v := c.Query(name)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, core.FieldErrorf(name, "%s must be an RFC 3339 time such as 2025-01-02T03:04:05Z", name)
+	}
+	return t, nil
+}

@@ -1,0 +1,111 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/internal/dbutil"
+)
+
+// AddStats adds ingestion counters in one transaction; deltas of unknown
+// projects are dropped.
+func (db *DB) AddStats(ctx context.Context, deltas []core.StatsDelta) error {
+	if len(deltas) == 0 {
+		return nil
+	}
+	var h struct {
+		project, accepted, rejected, limited []int64
+		hour                                 []time.Time
+	}
+	var r struct {
+		project, n []int64
+		hour       []time.Time
+		reason     []string
+	}
+	for _, d := range deltas {
+		hour := dbutil.Hour(d.Hour)
+		h.project, h.hour = append(h.project, d.ProjectID), append(h.hour, hour)
+		h.accepted, h.rejected, h.limited = append(h.accepted, d.Accepted), append(h.rejected, dbutil.RejectedTotal(d)), append(h.limited, d.RateLimited)
+		for reason, n := range d.Rejected {
+			r.project, r.hour, r.n = append(r.project, d.ProjectID), append(r.hour, hour), append(r.n, n)
+			r.reason = append(r.reason, dbutil.ReasonCategory(reason))
+		}
+	}
+	return db.tx(ctx, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		// Summed per key first: one INSERT may not touch a row twice.
+		batch.Queue(`INSERT INTO stats_hourly (project_id, hour, accepted, rejected, rate_limited)
+			SELECT u.project_id, u.hour, sum(u.accepted), sum(u.rejected), sum(u.limited)
+			FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[])
+				AS u (project_id, hour, accepted, rejected, limited)
+			JOIN projects p ON p.id = u.project_id
+			GROUP BY u.project_id, u.hour ORDER BY 1, 2
+			ON CONFLICT (project_id, hour) DO UPDATE SET accepted = stats_hourly.accepted + excluded.accepted,
+				rejected = stats_hourly.rejected + excluded.rejected,
+				rate_limited = stats_hourly.rate_limited + excluded.rate_limited`,
+			h.project, h.hour, h.accepted, h.rejected, h.limited)
+		batch.Queue(`INSERT INTO stats_rejections_hourly (project_id, hour, reason, count)
+			SELECT u.project_id, u.hour, u.reason, sum(u.n)
+			FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::bigint[]) AS u (project_id, hour, reason, n)
+			JOIN projects p ON p.id = u.project_id
+			GROUP BY u.project_id, u.hour, u.reason ORDER BY 1, 2, 3
+			ON CONFLICT (project_id, hour, reason) DO UPDATE SET count = stats_rejections_hourly.count + excluded.count`,
+			r.project, r.hour, r.reason, r.n)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return fmt.Errorf("postgres: add stats: %w", err)
+		}
+		return nil
+	})
+}
+
+// FindStats returns the project's counted hours in f's range, oldest first.
+func (db *DB) FindStats(ctx context.Context, f core.StatsFilter) ([]*core.HourStats, error) {
+	from, to := dbutil.Hour(f.From), dbutil.Hour(f.To)
+	if f.From.IsZero() {
+		from = time.Unix(0, 0).UTC()
+	}
+	if f.To.IsZero() {
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT hour, accepted, rejected, rate_limited, stored FROM stats_hourly
+		WHERE project_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, f.ProjectID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find stats: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*core.HourStats, error) {
+		h := &core.HourStats{ProjectID: f.ProjectID, RejectedBy: map[string]int64{}}
+		err := r.Scan(&h.Hour, &h.Accepted, &h.Rejected, &h.RateLimited, &h.Stored)
+		h.Hour = h.Hour.UTC()
+		return h, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find stats: %w", err)
+	}
+	if out == nil {
+		out = []*core.HourStats{}
+	}
+	byHour := map[time.Time]*core.HourStats{}
+	for _, h := range out {
+		byHour[h.Hour] = h
+	}
+	rrows, err := db.pool.Query(ctx, `SELECT hour, reason, count FROM stats_rejections_hourly
+		WHERE project_id = $1 AND hour >= $2 AND hour < $3`, f.ProjectID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: find stats: %w", err)
+	}
+	var hour time.Time
+	var reason string
+	var n int64
+	if _, err := pgx.ForEachRow(rrows, []any{&hour, &reason, &n}, func() error {
+		if h := byHour[hour.UTC()]; h != nil {
+			h.RejectedBy[reason] += n
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("postgres: find stats: %w", err)
+	}
+	return out, nil
+}

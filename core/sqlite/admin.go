@@ -1,0 +1,160 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/internal/dbutil"
+)
+
+// ScheduleProjectDeletion hides the project, revokes its keys and frees its
+// name, in one transaction; PurgeDeletedProjects removes its data later.
+// ENOTFOUND for an unknown or already deleted project.
+func (db *DB) ScheduleProjectDeletion(ctx context.Context, id int64) error {
+	now := db.clock()
+	return db.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE projects SET deleted_at = ?, name = ? WHERE id = ? AND deleted_at IS NULL`,
+			us(now), dbutil.DeletedName(id), id)
+		if err != nil {
+			return fmt.Errorf("sqlite: delete project: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return core.Errorf(core.ENOTFOUND, "project %d not found", id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE project_keys SET revoked_at = ? WHERE project_id = ? AND revoked_at IS NULL`, us(now), id); err != nil {
+			return fmt.Errorf("sqlite: revoke keys of deleted project: %w", err)
+		}
+		return nil
+	})
+}
+
+// PurgeDeletedProjects deletes up to limit events, then issues, then
+// rejected events of the oldest project scheduled for deletion (one kind of
+// row per call), and the project row once none is left. It reports whether
+// anything is left to purge.
+func (db *DB) PurgeDeletedProjects(ctx context.Context, limit int) (bool, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	var id int64
+	err := db.rdb.QueryRowContext(ctx, `SELECT id FROM projects WHERE deleted_at IS NOT NULL ORDER BY id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("sqlite: find deleted projects: %w", err)
+	}
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	for _, q := range []string{
+		`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE project_id = ? LIMIT ?)`,
+		`DELETE FROM issues WHERE id IN (SELECT id FROM issues WHERE project_id = ? LIMIT ?)`,
+		`DELETE FROM rejected_events WHERE id IN (SELECT id FROM rejected_events WHERE project_id = ? LIMIT ?)`,
+	} {
+		var n int64
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, q, id, limit)
+			if err != nil {
+				return err
+			}
+			n, _ = res.RowsAffected()
+			return nil
+		})
+		if err != nil {
+			return false, fmt.Errorf("sqlite: purge project %d: %w", id, err)
+		}
+		if n > 0 {
+			db.forgetProject(id)
+			return true, nil
+		}
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = ? AND deleted_at IS NOT NULL`, id)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("sqlite: purge project %d: %w", id, err)
+	}
+	db.forgetProject(id)
+	var more int
+	if err := db.rdb.QueryRowContext(ctx, `SELECT count(*) FROM projects WHERE deleted_at IS NOT NULL`).Scan(&more); err != nil {
+		return false, fmt.Errorf("sqlite: find deleted projects: %w", err)
+	}
+	return more > 0, nil
+}
+
+// forgetProject drops the writer's cached issues of a project; the caller
+// holds wmu.
+func (db *DB) forgetProject(id int64) {
+	for k := range db.cache {
+		if k.project == id {
+			delete(db.cache, k)
+		}
+	}
+	for issueID, r := range db.issues {
+		if r.ProjectID == id {
+			delete(db.issues, issueID)
+		}
+	}
+}
+
+// forgetIssues drops the writer's cached rows and fingerprints of issues;
+// the caller holds wmu.
+func (db *DB) forgetIssues(ids ...int64) {
+	gone := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+		delete(db.issues, id)
+	}
+	for k, id := range db.cache {
+		if gone[id] {
+			delete(db.cache, k)
+		}
+	}
+}
+
+// FindKeys returns every key of the project, revoked ones included, oldest
+// first; ENOTFOUND for an unknown project.
+func (db *DB) FindKeys(ctx context.Context, projectID int64) ([]*core.ProjectKey, error) {
+	p, err := findProject(ctx, db.rdb, projectID)
+	if err != nil {
+		return nil, err
+	}
+	p.Keys = nil
+	if err := attachKeys(ctx, db.rdb, []*core.Project{p}, `WHERE project_id = ?`, projectID); err != nil {
+		return nil, err
+	}
+	if p.Keys == nil {
+		p.Keys = []*core.ProjectKey{}
+	}
+	return p.Keys, nil
+}
+
+// UpdateKey changes an active key of the project; ENOTFOUND or EINVALID.
+func (db *DB) UpdateKey(ctx context.Context, projectID int64, publicKey string, upd core.KeyUpdate) (*core.ProjectKey, error) {
+	var k *core.ProjectKey
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		k, err = scanKey(tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM project_keys
+			WHERE project_id = ? AND public_key = ? AND revoked_at IS NULL`, projectID, publicKey))
+		if errors.Is(err, sql.ErrNoRows) {
+			return core.Errorf(core.ENOTFOUND, "project %d has no active key %s", projectID, publicKey)
+		} else if err != nil {
+			return fmt.Errorf("sqlite: find key: %w", err)
+		}
+		if err := dbutil.ApplyKeyUpdate(k, upd); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE project_keys SET label = ?, rate_limit = ? WHERE public_key = ?`,
+			k.Label, k.RateLimit, publicKey); err != nil {
+			return fmt.Errorf("sqlite: update key: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}

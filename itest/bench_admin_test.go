@@ -1,0 +1,213 @@
+package itest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/postgres"
+	"github.com/periscope-hq/periscope/core/postgres/pgtest"
+	"github.com/periscope-hq/periscope/core/sqlite"
+)
+
+// benchEnv turns the heavy admin benchmark on: it loads a million events,
+// which takes minutes, so it never runs by accident.
+const benchEnv = "PERISCOPE_BENCH_ADMIN"
+
+// BenchmarkIssueListing measures the admin API's first page of issues
+// sorted by last seen, with filters, on a project holding 1,000,000 events
+// in 10,000 issues (PERISCOPE_BENCH_EVENTS and PERISCOPE_BENCH_GROUPS change
+// the sizes), on SQLite and on Postgres, through the real binary over HTTP.
+// The events are loaded through the store (as the pipeline writes them),
+// then the server is started on that database. It reports the latency
+// percentiles of the requests as p50-ms, p95-ms and p99-ms.
+//
+//	PERISCOPE_BENCH_ADMIN=1 go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 60m
+func BenchmarkIssueListing(b *testing.B) {
+	if os.Getenv(benchEnv) == "" {
+		b.Skipf("set %s=1 to run: it loads 1,000,000 events into SQLite and Postgres first (minutes)", benchEnv)
+	}
+	events, groups := envInt("PERISCOPE_BENCH_EVENTS", 1_000_000), envInt("PERISCOPE_BENCH_GROUPS", 10_000)
+	filters := []string{
+		"status=unresolved",
+		"environment=production",
+		"level=warning&status=unresolved",
+		"query=checkout",
+		"query=item4242", // one issue matches: the whole project is scanned
+		"release=shop@1.4.2",
+		"last_seen_from=" + time.Now().Add(-7*24*time.Hour).UTC().Format(time.RFC3339),
+	}
+	for _, db := range []string{"sqlite", "postgres"} {
+		b.Run(db, func(b *testing.B) {
+			d := DB{Name: db}
+			if db == "postgres" {
+				d.PostgresURL = os.Getenv("PERISCOPE_BENCH_POSTGRES_URL")
+				if d.PostgresURL == "" {
+					d.PostgresURL = pgtest.URL(b)
+				}
+			}
+			s := NewServer(b, d, "")
+			projectID := loadBenchData(b, s, d, events, groups)
+			s.Start()
+			for _, f := range filters {
+				b.Run(f, func(b *testing.B) {
+					url := fmt.Sprintf("%s/api/admin/projects/%d/issues?sort=last_seen&%s", s.URL, projectID, f)
+					measureListing(b, s, url)
+				})
+			}
+		})
+	}
+}
+
+// measureListing sends GET url b.N times (after a warm-up) and reports
+// latency percentiles; every answer must be 200 with a full first page.
+func measureListing(b *testing.B, s *Server, url string) {
+	client := &http.Client{Timeout: 30 * time.Second}
+	get := func() (int, int) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+s.Admin)
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out struct {
+			Issues []json.RawMessage `json:"issues"`
+		}
+		body, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(body, &out)
+		return resp.StatusCode, len(out.Issues)
+	}
+	for range 5 {
+		if code, n := get(); code != 200 || n == 0 {
+			b.Fatalf("GET %s: status %d, %d issues", url, code, n)
+		}
+	}
+	var lat []time.Duration
+	b.ResetTimer()
+	for b.Loop() {
+		t0 := time.Now()
+		if code, _ := get(); code != 200 {
+			b.Fatalf("GET %s: status %d", url, code)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(q float64) float64 {
+		return float64(lat[int(q*float64(len(lat)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// loadBenchData creates a project and writes events spread over groups
+// issues through the store, in batches of 1,000, with timestamps over the
+// last 30 days, three environments, four levels and seven releases; then it
+// resolves every fifth issue and ignores every tenth. It returns the
+// project id.
+func loadBenchData(b *testing.B, s *Server, d DB, events, groups int) int64 {
+	ctx := context.Background()
+	var st core.Store
+	var err error
+	if d.Name == "postgres" {
+		st, err = postgres.Open(ctx, d.PostgresURL, postgres.WithMigrate())
+	} else {
+		st, err = sqlite.Open(ctx, filepath.Join(s.Dir, "data", "periscope.db"), sqlite.WithMigrate())
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	p := &core.Project{Name: "bench"}
+	if err := st.CreateProject(ctx, p); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	rng := rand.New(rand.NewPCG(1, 2))
+	now := time.Now().UTC()
+	issueOf := make([]int64, groups)
+	const batchSize = 1000
+	batch := make([]*core.EventWrite, 0, batchSize)
+	flush := func() {
+		res, err := st.WriteEvents(ctx, batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, r := range res {
+			g, _ := strconv.Atoi(batch[i].Event.Grouping.Hash[24:])
+			issueOf[g] = r.IssueID
+		}
+		batch = batch[:0]
+	}
+	for n := 0; n < events; n++ {
+		g := n
+		if n >= groups { // every group once, then a skewed mix
+			g = int(float64(groups) * rng.Float64() * rng.Float64())
+		}
+		batch = append(batch, &core.EventWrite{Event: benchEvent(p.ID, g, n, now.Add(-time.Duration(rng.Int64N(int64(30*24*time.Hour)))))})
+		if len(batch) == batchSize {
+			flush()
+		}
+	}
+	if len(batch) > 0 {
+		flush()
+	}
+	resolved, ignored := core.StatusResolved, core.StatusIgnored
+	for g, id := range issueOf {
+		var upd core.IssueUpdate
+		switch {
+		case g%10 == 0:
+			upd.Status = &ignored
+		case g%5 == 0:
+			upd.Status = &resolved
+		default:
+			continue
+		}
+		if _, err := st.UpdateIssue(ctx, id, upd); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("%s: loaded %d events in %d issues in %v", d.Name, events, groups, time.Since(start).Round(time.Second))
+	return p.ID
+}
+
+// benchEvent is a small but realistic error event of group g.
+func benchEvent(projectID int64, g, n int, ts time.Time) *core.Event {
+	envs := []string{"production", "staging", "development"}
+	levels := []string{core.LevelError, core.LevelError, core.LevelWarning, core.LevelFatal}
+	id := fmt.Sprintf("%016x%016x", uint64(projectID), uint64(n)+1)
+	title := fmt.Sprintf("TypeError: Cannot read properties of undefined (reading 'item%d')", g)
+	culprit := fmt.Sprintf("app/%s/handler%d.js in handle%d", []string{"checkout", "cart", "search", "account", "orders"}[g%5], g%97, g)
+	release := fmt.Sprintf("shop@1.4.%d", g%7)
+	payload := fmt.Sprintf(`{"event_id":%q,"timestamp":%q,"level":%q,"platform":"javascript","environment":%q,"release":%q,`+
+		`"exception":{"values":[{"type":"TypeError","value":"Cannot read properties of undefined (reading 'item%d')",`+
+		`"stacktrace":{"frames":[{"filename":"app.js","function":"handle%d","lineno":%d,"in_app":true}]}}]},`+
+		`"tags":{"route":"/api/items/%d"}}`, id, ts.Format(time.RFC3339Nano), levels[g%4], envs[g%3], release, g, g, 10+g%300, g)
+	return &core.Event{
+		ProjectID: projectID, EventID: id, Timestamp: ts, Received: ts.Add(50 * time.Millisecond),
+		Title: title, Culprit: culprit, Level: levels[g%4], Platform: "javascript",
+		Release: release, Environment: envs[g%3], Tags: []core.Tag{{Key: "route", Value: fmt.Sprintf("/api/items/%d", g)}},
+		SDKName: "sentry.javascript.node", SDKVersion: "8.0.0",
+		Grouping: core.Grouping{DecidedBy: "default", Hash: fmt.Sprintf("%024x%08d", 0, g)},
+		Payload:  json.RawMessage(payload),
+	}
+}
