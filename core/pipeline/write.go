@@ -32,6 +32,7 @@ func (p *Pipeline) writeEvents(items []*item) {
 	for i, it := range items {
 		writes[i] = &core.EventWrite{Event: it.event}
 	}
+	retriedReachable := false
 	for attempt := 0; ; attempt++ {
 		res, err := p.store.WriteEvents(context.Background(), writes)
 		if err == nil {
@@ -39,6 +40,14 @@ func (p *Pipeline) writeEvents(items []*item) {
 			return
 		}
 		if p.reachable() {
+			// The database answers again: a failure it did not explain
+			// (not EINVALID/ENOTFOUND) may have been the outage ending,
+			// so try once more before blaming the data.
+			if code := core.ErrorCode(err); !retriedReachable && code != core.EINVALID && code != core.ENOTFOUND {
+				retriedReachable = true
+				p.stats.WriteRetries.Add(1)
+				continue
+			}
 			if len(items) == 1 {
 				p.logger.Error("pipeline: the database refused an event; kept as rejected", "event_id", items[0].event.EventID, "err", err)
 				p.writeRejected(rejected(items[0].acc, "storage refused the event: "+err.Error()))
