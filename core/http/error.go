@@ -82,6 +82,12 @@ func (s *Server) fiberErrorHandler(c *fiber.Ctx, err error) error {
 			code = core.EINVALID
 		case http.StatusMethodNotAllowed:
 			return c.Status(fe.Code).JSON(ErrorBody{Error: ErrorDetail{Code: "method_not_allowed", Message: fe.Message}})
+		default:
+			if fe.Code >= 400 && fe.Code < 500 {
+				// Protocol-level refusals from fasthttp (408 request
+				// timeout, 431 headers too large, ...) keep their status.
+				return c.Status(fe.Code).JSON(fiber.Map{"detail": fe.Message})
+			}
 		}
 		err = &core.Error{Code: code, Message: fe.Message}
 	} else if core.ErrorCode(err) == core.EINTERNAL {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 )
@@ -291,5 +292,16 @@ func TestAckCommitted(t *testing.T) {
 		if _, err := s.Store.FindEventByID(context.Background(), s.Project.ID, id); err != nil {
 			t.Fatalf("event %d answered 200 is not in the database yet: %v", i, err)
 		}
+	}
+}
+
+// TestProtocolErrorsKeepTheirStatus: fasthttp's own refusals are not
+// reported as internal errors.
+func TestProtocolErrorsKeepTheirStatus(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{}, pipeline.Options{})
+	s.App().Get("/test-timeout", func(c *fiber.Ctx) error { return fiber.ErrRequestTimeout })
+	code, b := s.Do(t, httptest.NewRequest("GET", "/test-timeout", nil))
+	if code != 408 || detail(b) == "" {
+		t.Fatalf("status %d %s, want 408 with a detail", code, b)
 	}
 }

@@ -35,7 +35,11 @@ serve() { # dir port [env...]
 	local dir=$1 port=$2; shift 2
 	mkdir -p "$dir"
 	(cd "$dir" && exec env API_SECRET_KEY_ADMIN=bench PORT=$port "$@" "$OUT/periscope" serve >serve.log 2>&1) & SERVER=$!
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.1; done
+	for _ in $(seq 100); do
+		kill -0 $SERVER 2>/dev/null || { echo "server exited:"; cat "$dir/serve.log"; exit 1; }
+		curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return
+		sleep 0.1
+	done
 	echo "server did not start"; cat "$dir/serve.log"; exit 1
 }
 project() { # port
