@@ -28,10 +28,10 @@ func (s *Server) handleListAlerts(c *fiber.Ctx) error {
 			return s.adminError(c, core.FieldErrorf("issue_id", "issue_id must be a positive number"))
 		}
 	}
-	if f.Since, err = alertTimeQuery(c, "since"); err != nil {
+	if f.Since, err = timeQuery(c, "since"); err != nil {
 		return s.adminError(c, err)
 	}
-	if f.Limit, err = alertLimit(c); err != nil {
+	if f.Limit, err = pageLimit(c); err != nil {
 		return s.adminError(c, err)
 	}
 	alerts, next, err := s.Store.FindAlertPage(c.UserContext(), f)
@@ -54,30 +54,4 @@ func (s *Server) handleAcknowledgeAlert(c *fiber.Ctx) error {
 		return s.adminError(c, err)
 	}
 	return c.JSON(a)
-}
-
-// alertLimit reads ?limit= (1..1000, default 100).
-func alertLimit(c *fiber.Ctx) (int, error) {
-	v := c.Query("limit")
-	if v == "" {
-		return 100, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 1000 {
-		return 0, core.FieldErrorf("limit", "limit must be a number from 1 to 1000")
-	}
-	return n, nil
-}
-
-// alertTimeQuery reads an RFC 3339 query parameter.
-func alertTimeQuery(c *fiber.Ctx, name string) (time.Time, error) {
-	v := c.Query(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, core.FieldErrorf(name, "%s must be an RFC 3339 time such as 2025-01-02T03:04:05Z", name)
-	}
-	return t, nil
 }

@@ -45,21 +45,11 @@ func runAlertList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fs.Func(flagName, "filter: "+param, func(v string) error { q.Set(param, v); return nil })
 	}
 	lim := fs.Int("limit", 25, "alerts per page (1..1000)")
-	pos, err := parseArgs(fs, args)
+	c, err := projectClient(fs, af, project, args, "periscope alert list --project ID")
 	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope alert list --project ID"); err != nil {
-		return err
-	}
-	if err := needProject(*project); err != nil {
 		return err
 	}
 	q.Set("limit", strconv.Itoa(*lim))
-	c, err := af.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Alerts     []apiAlert `json:"alerts"`
 		NextCursor string     `json:"next_cursor"`
@@ -123,17 +113,7 @@ func runDestination(ctx context.Context, args []string, stdout, stderr io.Writer
 func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("destination list", stderr)
 	project := projectFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope destination list --project ID"); err != nil {
-		return err
-	}
-	if err := needProject(*project); err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, err := projectClient(fs, af, project, args, "periscope destination list --project ID")
 	if err != nil {
 		return err
 	}

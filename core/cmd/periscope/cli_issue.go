@@ -63,21 +63,11 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fs.Func(strings.ReplaceAll(name, "_", "-"), "filter: "+name, func(v string) error { q.Set(name, v); return nil })
 	}
 	lim := fs.Int("limit", 25, "issues per page (1..1000)")
-	pos, err := parseArgs(fs, args)
+	c, err := projectClient(fs, af, project, args, "periscope issue list --project ID [filters]")
 	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope issue list --project ID [filters]"); err != nil {
-		return err
-	}
-	if err := needProject(*project); err != nil {
 		return err
 	}
 	q.Set("limit", strconv.Itoa(*lim))
-	c, err := af.client()
-	if err != nil {
-		return err
-	}
 	var out struct {
 		Issues     []apiIssue `json:"issues"`
 		NextCursor string     `json:"next_cursor"`

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -238,6 +239,23 @@ func projectFlag(fs interface {
 	return fs.Int64("project", 0, "project id (required)")
 }
 
+// projectClient parses a project-scoped command that takes no positional
+// argument, checks --project, and returns the API client.
+// project is read after the flags are parsed.
+func projectClient(fs *flag.FlagSet, af *apiFlags, project *int64, args []string, usage string) (*apiClient, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	if err := needArgs(pos, 0, usage); err != nil {
+		return nil, err
+	}
+	if err := needProject(*project); err != nil {
+		return nil, err
+	}
+	return af.client()
+}
+
 func needProject(id int64) error {
 	if id <= 0 {
 		return withCode(exitUsage, fmt.Errorf("--project ID is required"))
@@ -250,17 +268,7 @@ func runKeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	project := projectFlag(fs)
 	label := fs.String("label", "", "what the key is for")
 	rate := fs.Int("rate-limit", 0, "accepted events per minute for the key (0: the server's default)")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope key create --project ID [--label LABEL] [--rate-limit N]"); err != nil {
-		return err
-	}
-	if err := needProject(*project); err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, err := projectClient(fs, af, project, args, "periscope key create --project ID [--label LABEL] [--rate-limit N]")
 	if err != nil {
 		return err
 	}
@@ -276,17 +284,7 @@ func runKeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("key list", stderr)
 	project := projectFlag(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope key list --project ID"); err != nil {
-		return err
-	}
-	if err := needProject(*project); err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, err := projectClient(fs, af, project, args, "periscope key list --project ID")
 	if err != nil {
 		return err
 	}
