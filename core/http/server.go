@@ -180,6 +180,7 @@ func (s *Server) routes() {
 	s.manageRoutes(admin)
 
 	s.ingestRoutes()
+	s.crashRoutes()
 }
 
 func isAdminPath(p string) bool { return strings.HasPrefix(p, "/api/admin") }
