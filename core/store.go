@@ -13,6 +13,7 @@ type Store interface {
 	IssueStore
 	AlertStore
 	AdminStore
+	RetentionStore
 	EventWriter
 
 	// Ping reports whether the database answers and its schema is current.

@@ -37,6 +37,9 @@ type Config struct {
 	Alerts   Alerts   `koanf:"alerts"`
 	Log      Log      `koanf:"log"`
 
+	// Retention bounds the events kept (retention.*).
+	Retention Retention `koanf:"retention"`
+
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
 	// Raw is the YAML text that was read, for loaders that need positions
@@ -135,6 +138,22 @@ type Alerts struct {
 	Rules []notify.Rule `koanf:"rules"`
 }
 
+// Retention bounds how much event data is kept; a background pruner
+// deletes the rest in small batches.
+type Retention struct {
+	// Days is the default maximum age of an event (by when it was
+	// received); 0 keeps events forever. A project's retention_days, when
+	// set, replaces it for that project.
+	Days int `koanf:"days"`
+	// MaxEventsPerProject keeps only each project's newest events; 0 means
+	// no cap.
+	MaxEventsPerProject int `koanf:"max_events_per_project"`
+	// Interval is how often the pruner runs.
+	Interval time.Duration `koanf:"interval"`
+	// BatchSize is the most rows deleted in one transaction.
+	BatchSize int `koanf:"batch_size"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
@@ -183,6 +202,11 @@ func Default() map[string]any {
 		"notify.backoff.max_attempts":   10,
 		"log.level":                     "info",
 		"log.format":                    "text",
+
+		"retention.days":                   90,
+		"retention.max_events_per_project": 0,
+		"retention.interval":               "1h",
+		"retention.batch_size":             1000,
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -91,6 +92,7 @@ func (c *Config) validate() []string {
 		}
 	}
 	p = append(p, c.validateAlerting()...)
+	p = append(p, c.Retention.validate()...)
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:
@@ -142,4 +144,28 @@ func (c *Config) PostgresURL() string {
 		u.RawQuery = "sslmode=" + url.QueryEscape(pg.SSLMode)
 	}
 	return u.String()
+}
+
+// maxRetentionBatch bounds retention.batch_size: a delete transaction of
+// more rows would hold SQLite's single writer for too long.
+const maxRetentionBatch = 10000
+
+// validate returns one line per problem of the retention section.
+func (r Retention) validate() []string {
+	var p []string
+	if r.Days < 0 {
+		p = append(p, "retention.days: must not be negative (0 keeps events forever)")
+	} else if r.Days > 100*365 {
+		p = append(p, fmt.Sprintf("retention.days: %d is more than 100 years; use 0 to keep events forever", r.Days))
+	}
+	if r.MaxEventsPerProject < 0 {
+		p = append(p, "retention.max_events_per_project: must not be negative (0 means no cap)")
+	}
+	if r.Interval < time.Second {
+		p = append(p, fmt.Sprintf("retention.interval: %v must be at least 1s", r.Interval))
+	}
+	if r.BatchSize < 1 || r.BatchSize > maxRetentionBatch {
+		p = append(p, fmt.Sprintf("retention.batch_size: %d must be between 1 and %d", r.BatchSize, maxRetentionBatch))
+	}
+	return p
 }

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Open) {
 		{"KeyAdmin", keyAdminTests},
 		{"IssueAdmin", issueAdminTests},
 		{"Stats", statsTests},
+		{"Retention", retentionTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

@@ -28,6 +28,7 @@ type Main struct {
 	storeDesc string
 	cancel    context.CancelFunc // stops background watchers
 	alerts    *alerting          // plugin host, dispatcher, threshold rules (notify.go)
+	pruner    *pruner            // retention (retention.go)
 }
 
 // Run opens and migrates the database, starts the pipeline and listens.
@@ -89,6 +90,8 @@ func (m *Main) Run(ctx context.Context) error {
 		_ = m.alerts.close(ctx) // stop the plugin processes validation started
 		return fmt.Errorf("listen on %s: %w", c.ListenAddr(), err)
 	}
+	m.pruner = newPruner(store, c.Retention, m.Logger)
+	m.pruner.start()
 	m.Logger.Info("periscope is serving", "addr", "http://"+m.HTTP.Addr(), "public_url", c.PublicURL(), "database", desc)
 	return nil
 }
@@ -105,6 +108,7 @@ func (m *Main) Close(ctx context.Context) error {
 	if m.cancel != nil {
 		m.cancel()
 	}
+	keep(m.pruner.close(ctx))
 	if m.HTTP != nil {
 		keep(m.HTTP.Shutdown(ctx))
 	}
