@@ -1,6 +1,99 @@
 package http
 
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+)
+
 // crashRoutes registers the ingestion endpoints of crash reporters and
 // browsers that do not speak envelopes (minidump uploads, security
-// reports).
-func (s *Server) crashRoutes() {}
+// reports). The trailing slash is optional (the app is not strict).
+func (s *Server) crashRoutes() {
+	for _, p := range []string{"/api/:project_id/minidump"} {
+		s.app.Post(p, s.cors, s.handleMinidump)
+		s.app.Options(p, s.cors)
+	}
+	for _, p := range []string{"/api/:project_id/security", "/api/:project_id/csp-report"} {
+		s.app.Post(p, s.cors, s.handleSecurity)
+		s.app.Options(p, s.cors)
+	}
+}
+
+// minidumpQueueWait bounds how long a minidump upload waits for room in a
+// full pipeline before answering 503: crash reporters retry few times, so
+// a short wait is better than a refusal.
+var minidumpQueueWait = 10 * time.Second
+
+// quotaWait applies the key's and the project's quotas to n events like
+// rateLimit, without answering: it returns the seconds to wait, 0 when
+// allowed.
+func (s *Server) quotaWait(r *request, n int) int {
+	keyRate := r.key.RateLimit
+	if keyRate == 0 {
+		keyRate = s.opts.RateLimit
+	}
+	wait := s.limiter.take("k:"+r.key.PublicKey, keyRate, n)
+	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > wait {
+		wait = w
+	}
+	return wait
+}
+
+// submitPatiently hands one event to the pipeline, waiting up to
+// minidumpQueueWait for room when it is full; then it answers 503. With
+// ingest.ack: committed it also waits for the commit. A nil return means
+// the event is the pipeline's and nothing is written yet; otherwise the
+// answer is written (or the error is for Fiber to write).
+func (s *Server) submitPatiently(c *fiber.Ctx, ev *core.Accepted) error {
+	if s.opts.AckCommitted {
+		ev.Done = make(chan error, 1)
+	}
+	deadline := time.Now().Add(minidumpQueueWait)
+	pause := 5 * time.Millisecond
+	for {
+		err := s.Sink.Submit(ev)
+		if err == nil {
+			break
+		}
+		if core.ErrorCode(err) != core.ERATELIMITED {
+			return responded(s.ingestError(c, err))
+		}
+		if !time.Now().Before(deadline) {
+			s.countRateLimited(ev.ProjectID, 1)
+			c.Set(fiber.HeaderRetryAfter, "60")
+			return responded(c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"detail": "service unavailable: queue full"}))
+		}
+		select {
+		case <-time.After(pause):
+		case <-c.UserContext().Done():
+			return c.UserContext().Err()
+		}
+		if pause < 200*time.Millisecond {
+			pause *= 2
+		}
+	}
+	s.countAccepted(ev.ProjectID, 1)
+	if ev.Done != nil {
+		select {
+		case err := <-ev.Done:
+			if err != nil {
+				s.Logger.Debug("event rejected after commit wait", "event_id", ev.EventID, "reason", err)
+			}
+		case <-c.UserContext().Done():
+			return c.UserContext().Err()
+		}
+	}
+	return nil
+}
+
+// responded turns the nil of a successfully written error answer into
+// errResponded, so the caller stops without writing another.
+func responded(err error) error {
+	if err != nil {
+		return err
+	}
+	return errResponded
+}

@@ -1,0 +1,127 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
+)
+
+// securityTypes are the Content-Types browsers send security reports with.
+var securityTypes = map[string]bool{
+	"application/csp-report":            true,
+	"application/json":                  true,
+	"application/expect-ct-report":      true,
+	"application/expect-ct-report+json": true,
+	"application/expect-staple-report":  true,
+	"application/reports+json":          true,
+}
+
+// handleSecurity takes browser security reports (CSP, HPKP, Expect-CT,
+// Expect-Staple, and Reporting API lists of csp-violation reports), turns
+// each into an event the normalizer recognizes ({"csp": {...}}, ...) and
+// submits them. It answers 200 with an empty body, as Relay does; 415 for
+// another Content-Type, 400 for a body that is no report.
+func (s *Server) handleSecurity(c *fiber.Ctx) error {
+	r, err := s.authenticate(c, nil)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
+	}
+	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if !securityTypes[strings.ToLower(mt)] {
+		s.stats.Invalid.Add(1)
+		s.countRejected(c, core.Errorf(core.EINVALID, "unsupported media type"))
+		return c.Status(fiber.StatusUnsupportedMediaType).JSON(fiber.Map{"detail": "unsupported media type for a security report"})
+	}
+	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), s.opts.MaxEventSize)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, eventTooLarge(err))
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, core.Errorf(core.EINVALID, "empty event data"))
+	}
+	ctx := reportContext{release: c.Query("sentry_release"), environment: c.Query("sentry_environment"),
+		userAgent: c.Get(fiber.HeaderUserAgent)}
+	payloads, skipped, err := securityEvents(body, ctx)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
+	}
+	s.stats.Other.Add(int64(skipped))
+	if len(payloads) == 0 {
+		c.Status(fiber.StatusOK)
+		return nil // an empty body, as Relay
+	}
+	evs := make([]*core.Accepted, len(payloads))
+	for i, p := range payloads {
+		evs[i] = &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: sentry.NewEventID(),
+			ItemType: "security", Payload: p, Received: r.received, ClientIP: c.IP()}
+	}
+	if err := s.rateLimit(c, r, len(evs)); err != nil {
+		s.countRateLimited(r.projectID, len(evs))
+		return err
+	}
+	if err := s.submit(c, evs); err != nil {
+		return err
+	}
+	c.Status(fiber.StatusOK)
+	return nil // an empty body, as Relay
+}
+
+// reportContext is what the request adds to every report's event.
+type reportContext struct {
+	release, environment, userAgent string
+}
+
+// securityEvents turns a report body (one report object, or a Reporting
+// API list) into event payloads. Reports of other kinds in a list
+// (deprecation, intervention...) are skipped and counted; a body with no
+// report at all, or that is not JSON, is EINVALID.
+func securityEvents(body []byte, ctx reportContext) (payloads [][]byte, skipped int, err error) {
+	var reports []map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		reports = append(reports, v)
+	case []any:
+		for _, it := range v {
+			if m, ok := it.(map[string]any); ok {
+				reports = append(reports, m)
+			} else {
+				skipped++
+			}
+		}
+	default:
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
+	}
+	for _, rep := range reports {
+		ev := reportEvent(rep, ctx)
+		if ev == nil {
+			skipped++
+			continue
+		}
+		p, err := json.Marshal(ev)
+		if err != nil {
+			return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
+		}
+		payloads = append(payloads, p)
+	}
+	if len(payloads) == 0 && len(reports) > 0 && !isReportList(v) {
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
+	}
+	return payloads, skipped, nil
+}
+
+func isReportList(v any) bool { _, ok := v.([]any); return ok }
