@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
-	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,9 +36,10 @@ type minidumpUpload struct {
 
 // handleMinidump takes a crash report upload: a multipart form with the
 // file upload_file_minidump, or a raw minidump body. It answers 200 with
-// the event id as dashed UUID text, as Relay does; over quota the upload is
-// dropped but still answered 200 (never 429: crash reporters rarely
-// retry), and when the pipeline stays full it answers 503.
+// the event id as dashed UUID text, as Relay does. Over quota it answers
+// 429 (Relay answers 200 and drops the report; Periscope keeps its rule
+// that a 200 means stored), and when the pipeline stays full it answers
+// 503 after waiting a while for room.
 func (s *Server) handleMinidump(c *fiber.Ctx) error {
 	r, err := s.authenticate(c, nil)
 	if err != nil {
@@ -62,12 +62,11 @@ func (s *Server) handleMinidump(c *fiber.Ctx) error {
 		return s.ingestError(c, err)
 	}
 	if wait := s.quotaWait(r, 1); wait > 0 {
-		// As Relay: dropped, answered 200 with the limit for whoever reads it.
+		// Relay drops an over-quota minidump and still says 200; Periscope
+		// never says 200 for what it does not keep, so the reporter is
+		// told to come back (crashpad keeps the report and retries).
 		s.countRateLimited(r.projectID, 1)
-		s.Logger.Info("minidump over quota dropped", "project_id", r.projectID, "event_id", id)
-		c.Set("X-Sentry-Rate-Limits", strconv.Itoa(wait)+"::key")
-		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
-		return c.SendString(dashedUUID(id))
+		return s.tooManyRequests(c, wait, "key")
 	}
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
 		Payload: payload, Received: r.received, ClientIP: c.IP(),

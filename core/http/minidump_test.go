@@ -318,9 +318,9 @@ func TestMinidumpRejects(t *testing.T) {
 	}
 }
 
-// TestMinidumpOverQuota: as Relay, an upload over the key's quota is
-// answered 200 (crash reporters do not back off) with the rate-limit
-// header, and dropped.
+// TestMinidumpOverQuota: an upload over the key's quota is refused with
+// 429 and the rate-limit headers (Relay answers 200 and drops it; a 200
+// from Periscope always means stored), so crashpad keeps it and retries.
 func TestMinidumpOverQuota(t *testing.T) {
 	s := MustOpenServer(t, phttp.Options{RateLimit: 1}, pipeline.Options{})
 	dump := fakeMinidump(256)
@@ -330,8 +330,8 @@ func TestMinidumpOverQuota(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if resp.StatusCode != 200 || resp.Header.Get("X-Sentry-Rate-Limits") == "" {
-		t.Fatalf("over quota: status %d headers %v, want 200 with X-Sentry-Rate-Limits", resp.StatusCode, resp.Header)
+	if resp.StatusCode != 429 || resp.Header.Get("X-Sentry-Rate-Limits") == "" || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("over quota: status %d headers %v, want 429 with X-Sentry-Rate-Limits and Retry-After", resp.StatusCode, resp.Header)
 	}
 	if got := s.Stats().RateLimited.Load(); got != 1 {
 		t.Errorf("rate limited %d, want 1", got)
