@@ -46,6 +46,11 @@ type Options struct {
 	Workers   int // process goroutines (default: one per CPU)
 	QueueSize int // capacity of event.accepted (default 20000)
 	BatchSize int // most events per transaction (default 500)
+	// Linger is how long the writer pauses after committing a small batch
+	// under load, so that the next one is larger (default 10ms; negative
+	// disables). With ingest.ack "committed" it adds up to this much to
+	// the answer's latency under load; a lone event never waits.
+	Linger time.Duration
 	// OnAlert is called after a commit that created alerts (to wake the
 	// dispatcher). It must not block.
 	OnAlert func()
@@ -93,6 +98,9 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.Linger == 0 {
+		opts.Linger = 10 * time.Millisecond
 	}
 	return &Pipeline{
 		store:     store,
