@@ -1,7 +1,6 @@
 package http
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,21 +25,6 @@ func (s *Server) crashRoutes() {
 // full pipeline before answering 503: crash reporters retry few times, so
 // a short wait is better than a refusal.
 var minidumpQueueWait = 10 * time.Second
-
-// quotaWait applies the key's and the project's quotas to n events like
-// rateLimit, without answering: it returns the seconds to wait, 0 when
-// allowed.
-func (s *Server) quotaWait(r *request, n int) int {
-	keyRate := r.key.RateLimit
-	if keyRate == 0 {
-		keyRate = s.opts.RateLimit
-	}
-	wait := s.limiter.take("k:"+r.key.PublicKey, keyRate, n)
-	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > wait {
-		wait = w
-	}
-	return wait
-}
 
 // submitPatiently hands one event to the pipeline, waiting up to
 // minidumpQueueWait for room when it is full; then it answers 503. With

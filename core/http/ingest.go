@@ -105,8 +105,9 @@ func unauthorized(err error) error {
 	return core.Errorf(core.EUNAUTHORIZED, "bad authorization: %v", err)
 }
 
-// rateLimit applies the key's and the project's quotas to n events.
-func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
+// quotaWait applies the key's and the project's quotas to n events: it
+// returns the seconds to wait, 0 when allowed.
+func (s *Server) quotaWait(r *request, n int) int {
 	keyRate := r.key.RateLimit
 	if keyRate == 0 {
 		keyRate = s.opts.RateLimit
@@ -115,7 +116,12 @@ func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
 	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > wait {
 		wait = w
 	}
-	if wait > 0 {
+	return wait
+}
+
+// rateLimit applies the key's and the project's quotas to n events.
+func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
+	if wait := s.quotaWait(r, n); wait > 0 {
 		if err := s.tooManyRequests(c, wait, "key"); err != nil {
 			return err
 		}
