@@ -62,7 +62,6 @@ func (s *Server) handleEnvelope(c *fiber.Ctx) error {
 func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) error {
 	var evs []*core.Accepted
 	var attachments []*core.Attachment
-	others := 0
 	for i := range env.Items {
 		it := &env.Items[i]
 		switch {
@@ -94,7 +93,7 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 		case it.Type == "attachment":
 			if int64(len(it.Payload)) > s.opts.MaxAttachmentSize {
 				s.Logger.Info("attachment over the size limit not stored", "filename", it.Filename, "size", len(it.Payload))
-				others++
+				s.stats.countItems("attachment_over_limit", 1)
 				continue
 			}
 			attachments = append(attachments, &core.Attachment{
@@ -107,7 +106,7 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 		default:
 			// transactions, spans, sessions, client reports, check-ins,
 			// profiles, replays and unknown types: accepted and counted.
-			others++
+			s.stats.countItems(it.Type, 1)
 		}
 	}
 	if len(evs) > 0 {
@@ -120,7 +119,6 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 			return err
 		}
 	}
-	s.stats.Other.Add(int64(others))
 	if len(evs) == 0 {
 		return c.JSON(fiber.Map{})
 	}
@@ -170,7 +168,7 @@ func (s *Server) handleStore(c *fiber.Ctx) error {
 		id = sentry.NewEventID()
 	}
 	if probe.Type == "transaction" {
-		s.stats.Other.Add(1)
+		s.stats.countItems("transaction", 1)
 		return c.JSON(fiber.Map{"id": id})
 	}
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",

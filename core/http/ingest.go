@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,34 @@ type IngestStats struct {
 	RateLimited atomic.Int64 // events refused with 429
 	Invalid     atomic.Int64 // requests refused with 4xx other than 429
 	Other       atomic.Int64 // non-event items accepted and counted, not stored
+	byType      sync.Map     // item type -> *atomic.Int64, for the items counted in Other
+}
+
+// countItems counts n accepted items of a type that is not stored
+// (transaction, session, span, client_report, check_in, profile, ...).
+func (st *IngestStats) countItems(typ string, n int64) {
+	if typ == "" {
+		typ = "unknown"
+	}
+	st.Other.Add(n)
+	c, ok := st.byType.Load(typ)
+	if !ok {
+		if len(typ) > 64 {
+			typ = typ[:64] // item types come from clients: bound the key
+		}
+		c, _ = st.byType.LoadOrStore(typ, new(atomic.Int64))
+	}
+	c.(*atomic.Int64).Add(n)
+}
+
+// ItemsByType returns the counted (not stored) items by envelope item type.
+func (st *IngestStats) ItemsByType() map[string]int64 {
+	out := map[string]int64{}
+	st.byType.Range(func(k, v any) bool {
+		out[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	return out
 }
 
 func (s *Server) ingestRoutes() {

@@ -75,6 +75,15 @@ func TestEnvelopeStoredOnce(t *testing.T) {
 	if code != 200 || len(out.Issues) != 1 || out.Issues[0].Count != 1 {
 		t.Fatalf("issues: status %d %s, want one issue with count 1 (duplicates stored once)", code, b)
 	}
+	var st struct {
+		Ingest struct {
+			ItemsByType map[string]int64 `json:"items_by_type"`
+		} `json:"ingest"`
+	}
+	_, b = s.Admin(t, "GET", "/api/admin/stats", nil)
+	if err := json.Unmarshal(b, &st); err != nil || st.Ingest.ItemsByType["session"] != 3 {
+		t.Errorf("stats %s: want the 3 session items counted by type", b)
+	}
 	if out.Issues[0].Title != "*errors.errorString: boom" {
 		t.Errorf("title %q, want %q", out.Issues[0].Title, "*errors.errorString: boom")
 	}

@@ -54,7 +54,7 @@ func (s *Server) handleSecurity(c *fiber.Ctx) error {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
 	}
-	s.stats.Other.Add(int64(skipped))
+	s.stats.countItems("report_not_stored", int64(skipped))
 	if len(payloads) == 0 {
 		c.Status(fiber.StatusOK)
 		return nil // an empty body, as Relay

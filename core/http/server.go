@@ -231,10 +231,11 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 // accepted or refused and what the pipeline stored.
 func (s *Server) handleStats(c *fiber.Ctx) error {
 	out := fiber.Map{"ingest": fiber.Map{
-		"accepted":     s.stats.Accepted.Load(),
-		"rate_limited": s.stats.RateLimited.Load(),
-		"invalid":      s.stats.Invalid.Load(),
-		"other_items":  s.stats.Other.Load(),
+		"accepted":      s.stats.Accepted.Load(),
+		"rate_limited":  s.stats.RateLimited.Load(),
+		"invalid":       s.stats.Invalid.Load(),
+		"other_items":   s.stats.Other.Load(),
+		"items_by_type": s.stats.ItemsByType(),
 	}}
 	if s.PipelineStats != nil {
 		out["pipeline"] = s.PipelineStats()
