@@ -90,18 +90,7 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 func runIssueShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("issue show", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 1, "periscope issue show ID"); err != nil {
-		return err
-	}
-	id, err := idArg(pos[0], "issue id")
-	if err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, id, err := idClient(fs, af, args, "periscope issue show ID", "issue id")
 	if err != nil {
 		return err
 	}
@@ -261,18 +250,7 @@ func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runIssueDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("issue delete", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 1, "periscope issue delete ID"); err != nil {
-		return err
-	}
-	id, err := idArg(pos[0], "issue id")
-	if err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, id, err := idClient(fs, af, args, "periscope issue delete ID", "issue id")
 	if err != nil {
 		return err
 	}

@@ -197,18 +197,7 @@ func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 
 func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("project delete", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 1, "periscope project delete ID"); err != nil {
-		return err
-	}
-	id, err := idArg(pos[0], "project id")
-	if err != nil {
-		return err
-	}
-	c, err := af.client()
+	c, id, err := idClient(fs, af, args, "periscope project delete ID", "project id")
 	if err != nil {
 		return err
 	}
@@ -254,6 +243,24 @@ func projectClient(fs *flag.FlagSet, af *apiFlags, project *int64, args []string
 		return nil, err
 	}
 	return af.client()
+}
+
+// idClient parses a command that takes one numeric id argument and
+// returns the API client and the id.
+func idClient(fs *flag.FlagSet, af *apiFlags, args []string, usage, what string) (*apiClient, int64, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := needArgs(pos, 1, usage); err != nil {
+		return nil, 0, err
+	}
+	id, err := idArg(pos[0], what)
+	if err != nil {
+		return nil, 0, err
+	}
+	c, err := af.client()
+	return c, id, err
 }
 
 func needProject(id int64) error {
