@@ -96,6 +96,7 @@ type Ingest struct {
 	MaxEnvelopeSize   int64    `koanf:"max_envelope_size"`
 	MaxAttachmentSize int64    `koanf:"max_attachment_size"`
 	QueueSize         int      `koanf:"queue_size"`
+	QueueBytes        int64    `koanf:"queue_bytes"`
 	Workers           int      `koanf:"workers"`
 	BatchSize         int      `koanf:"batch_size"`
 	CORSOrigins       []string `koanf:"cors_origins"`
@@ -182,6 +183,7 @@ func Default() map[string]any {
 		"ingest.max_envelope_size":      20 << 20,
 		"ingest.max_attachment_size":    20 << 20,
 		"ingest.queue_size":             20000,
+		"ingest.queue_bytes":            67108864,
 		"ingest.workers":                0,
 		"ingest.batch_size":             500,
 		"ingest.cors_origins":           []string{"*"},

@@ -68,6 +68,9 @@ func (c *Config) validate() []string {
 	if c.Ingest.QueueSize <= 0 {
 		add("ingest.queue_size", "must be positive")
 	}
+	if c.Ingest.QueueBytes <= 0 {
+		add("ingest.queue_bytes", "must be positive")
+	}
 	if c.Ingest.Workers < 0 {
 		add("ingest.workers", "must not be negative (0 means one per CPU)")
 	}

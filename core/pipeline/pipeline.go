@@ -45,7 +45,11 @@ type Store interface {
 type Options struct {
 	Workers   int // process goroutines (default: one per CPU)
 	QueueSize int // capacity of event.accepted (default 20000)
-	BatchSize int // most events per transaction (default 500)
+	// QueueBytes bounds the payload bytes held between Submit and commit
+	// (default 64 MiB), so that memory stays bounded whatever the events'
+	// sizes: QueueSize events of up to 1 MiB each would not be.
+	QueueBytes int64
+	BatchSize  int // most events per transaction (default 500)
 	// Linger is how long the writer pauses after committing a small batch
 	// under load, so that the next one is larger (default 10ms; negative
 	// disables). With ingest.ack "committed" it adds up to this much to
@@ -79,6 +83,7 @@ type Pipeline struct {
 
 	stats   Stats
 	stopped atomic.Bool
+	held    atomic.Int64 // payload bytes submitted and not yet stored
 }
 
 // item is one processed event (or rejection) on its way to the writer.
@@ -98,6 +103,9 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 500
+	}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = 64 << 20
 	}
 	if opts.Linger == 0 {
 		opts.Linger = 10 * time.Millisecond
@@ -121,15 +129,36 @@ func (p *Pipeline) Start() {
 // Submit queues an accepted event without blocking. It returns an
 // ERATELIMITED *core.Error when the queue is full or the pipeline stopping.
 func (p *Pipeline) Submit(a *core.Accepted) error {
+	n := sizeOf(a)
+	// One event is always let in when nothing is held, so an event larger
+	// than QueueBytes (but within the ingest limits) is not refused forever.
+	if held := p.held.Add(n); held > p.opts.QueueBytes && held != n {
+		p.held.Add(-n)
+		return core.Errorf(core.ERATELIMITED, "the event queue is full")
+	}
 	switch err := p.accepted.TryPublish(a); err {
 	case nil:
 		return nil
 	case bus.ErrFull:
+		p.held.Add(-n)
 		return core.Errorf(core.ERATELIMITED, "the event queue is full")
 	default:
+		p.held.Add(-n)
 		return core.Errorf(core.ERATELIMITED, "the server is shutting down")
 	}
 }
+
+// sizeOf is what an accepted event holds in memory until it is stored.
+func sizeOf(a *core.Accepted) int64 {
+	n := int64(len(a.Payload))
+	for _, at := range a.Attachments {
+		n += int64(len(at.Data))
+	}
+	return n
+}
+
+// HeldBytes returns the payload bytes between Submit and commit.
+func (p *Pipeline) HeldBytes() int64 { return p.held.Load() }
 
 // Queued returns how many events wait to be processed.
 func (p *Pipeline) Queued() int { return p.accepted.Len() + p.processed.Len() }
@@ -149,6 +178,7 @@ func (p *Pipeline) Snapshot() map[string]int64 {
 		"batches":       s.Batches.Load(),
 		"write_retries": s.WriteRetries.Load(),
 		"queued":        int64(p.Queued()),
+		"queued_bytes":  p.held.Load(),
 	}
 }
 

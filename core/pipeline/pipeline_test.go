@@ -213,3 +213,38 @@ const benchPayload = `{"level":"error","platform":"go","release":"shop@1.2.3","e
 {"function":"stepGROUP","module":"example.com/shop/internal/payments","filename":"internal/payments/steps.go","abs_path":"/src/shop/internal/payments/steps.go","lineno":17,"in_app":true},
 {"function":"(*Conn).Exec","module":"github.com/jackc/pgx/v5","filename":"github.com/jackc/pgx/v5@v5.5.5/conn.go","abs_path":"/go/pkg/mod/github.com/jackc/pgx/v5@v5.5.5/conn.go","lineno":530,"in_app":true}
 ]}}]}`
+
+// TestQueueBoundedByBytes: the queue refuses by size before it refuses
+// by count, and the bytes are released once stored.
+func TestQueueBoundedByBytes(t *testing.T) {
+	st, proj := mustStore(t)
+	p := pipeline.New(st, rules.NewHolder(nil), slog.New(slog.NewTextHandler(io.Discard, nil)), pipeline.Options{QueueSize: 100, QueueBytes: 1000})
+	big := msg(strings.Repeat("x", 600))
+	if err := p.Submit(accepted(proj, 1, big)); err != nil {
+		t.Fatalf("first event: %v", err)
+	}
+	if err := p.Submit(accepted(proj, 2, big)); core.ErrorCode(err) != core.ERATELIMITED {
+		t.Fatalf("second 600-byte event past a 1000-byte bound: got %v, want ERATELIMITED", err)
+	}
+	if err := p.Submit(accepted(proj, 3, msg("small"))); err != nil {
+		t.Fatalf("a small event still fits: %v", err)
+	}
+	p.Start()
+	if err := p.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.HeldBytes(); got != 0 {
+		t.Fatalf("%d bytes still held after everything was stored", got)
+	}
+	if s := p.Snapshot(); s["stored"] != 2 {
+		t.Fatalf("stats %v, want the 2 accepted events stored", s)
+	}
+	// An event larger than the whole bound is let in when nothing is held.
+	p2 := newPipeline(t, st, rules.NewHolder(nil), pipeline.Options{QueueBytes: 100})
+	if err := p2.Submit(accepted(proj, 4, big)); err != nil {
+		t.Fatalf("an event over the bound with an empty queue: %v", err)
+	}
+	if err := p2.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

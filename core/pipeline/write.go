@@ -23,6 +23,12 @@ func (p *Pipeline) writeBatch(batch []*item) {
 	if len(events) > 0 {
 		p.writeEvents(events)
 	}
+	// Every item of the batch is stored (or kept as rejected) by now.
+	var freed int64
+	for _, it := range batch {
+		freed += sizeOf(it.acc)
+	}
+	p.held.Add(-freed)
 	// Under load, let the next batch fill: every commit writes the shared
 	// pages it dirtied (issue rows and indexes, counters, the tails of the
 	// event indexes) to the WAL once, so a batch of 150 events costs far

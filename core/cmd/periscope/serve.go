@@ -58,10 +58,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.cancel = cancel
 	watchRules(bg, m.Rules, c.Path, m.Logger)
 	m.Pipeline = pipeline.New(m.alerts.writer(store), m.Rules, m.Logger, pipeline.Options{
-		Workers:   c.Ingest.Workers,
-		QueueSize: c.Ingest.QueueSize,
-		BatchSize: c.Ingest.BatchSize,
-		OnAlert:   m.alerts.dispatcher.Kick,
+		Workers:    c.Ingest.Workers,
+		QueueSize:  c.Ingest.QueueSize,
+		QueueBytes: c.Ingest.QueueBytes,
+		BatchSize:  c.Ingest.BatchSize,
+		OnAlert:    m.alerts.dispatcher.Kick,
 	})
 	m.Pipeline.Start()
 
