@@ -121,13 +121,16 @@ func (s *Server) handleCreateDestination(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
+	if d.Config, err = unmaskConfig(d.Plugin, d.Config, nil); err != nil {
+		return s.adminError(c, err)
+	}
 	if err := s.validateDestination(c, d); err != nil {
 		return s.adminError(c, err)
 	}
 	if err := s.Store.CreateDestination(c.UserContext(), d); err != nil {
 		return s.adminError(c, err)
 	}
-	return c.Status(fiber.StatusCreated).JSON(d)
+	return c.Status(fiber.StatusCreated).JSON(withDestinationSecrets(d))
 }
 
 func (s *Server) handleListDestinations(c *fiber.Ctx) error {
@@ -139,10 +142,11 @@ func (s *Server) handleListDestinations(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	if ds == nil {
-		ds = []*core.Destination{}
+	out := make([]*core.Destination, len(ds))
+	for i, d := range ds {
+		out[i] = withDestinationSecrets(d)
 	}
-	return c.JSON(fiber.Map{"destinations": ds})
+	return c.JSON(fiber.Map{"destinations": out})
 }
 
 // routeDestination returns the destination named by the route if the
@@ -176,7 +180,7 @@ func (s *Server) handleGetDestination(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	return c.JSON(d)
+	return c.JSON(withDestinationSecrets(d))
 }
 
 type updateDestinationRequest struct {
@@ -199,6 +203,10 @@ func (s *Server) handleUpdateDestination(c *fiber.Ctx) error {
 		next.Name = *req.Name
 	}
 	if req.Config != nil {
+		// A client sends back the masks it read for secrets it keeps.
+		if req.Config, err = unmaskConfig(d.Plugin, req.Config, d.Config); err != nil {
+			return s.adminError(c, err)
+		}
 		next.Config = req.Config
 	}
 	if req.When != nil {
@@ -211,7 +219,7 @@ func (s *Server) handleUpdateDestination(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	return c.JSON(up)
+	return c.JSON(withDestinationSecrets(up))
 }
 
 func (s *Server) handleDeleteDestination(c *fiber.Ctx) error {

@@ -77,8 +77,12 @@ func TestDestinationRoutes(t *testing.T) {
 	}
 	var ops core.Destination
 	if err := json.Unmarshal(body, &ops); err != nil || ops.ID <= 0 || ops.Name != "ops" || ops.Plugin != "webhook" ||
-		ops.When == "" || ops.Source != "api" || ops.ProjectID != s.Project.ID || ops.Config["secret"] != "s" {
+		ops.When == "" || ops.Source != "api" || ops.ProjectID != s.Project.ID || ops.Config["secret"] != phttp.SecretMask ||
+		ops.Config["url"] != "https://hooks.example.com/a" {
 		t.Fatalf("created %+v (%v)", ops, err)
+	}
+	if stored, err := s.Store.FindDestinationByID(context.Background(), ops.ID); err != nil || stored.Config["secret"] != "s" {
+		t.Fatalf("stored %+v (%v), want the secret itself", stored, err)
 	}
 
 	// The original body.
@@ -92,7 +96,7 @@ func TestDestinationRoutes(t *testing.T) {
 	var slack core.Destination
 	json.Unmarshal(body, &slack)
 	headers, _ := slack.Config["headers"].(map[string]any)
-	if slack.Plugin != "slack" || slack.Config["url"] != "https://hooks.slack.com/services/T/B/X" || headers["X-Team"] != "blue" ||
+	if slack.Plugin != "slack" || slack.Config["url"] != phttp.SecretMask || headers["X-Team"] != "blue" ||
 		slack.Name != "slack_webhook hooks.slack.com" {
 		t.Errorf("original body became %+v", slack)
 	}
