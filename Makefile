@@ -15,12 +15,14 @@ build: plugins
 
 plugins:
 	@mkdir -p $(BIN)
+	@echo "building periscope and its plugins ($(PLUGINS)) into $(BIN)/ (the first build compiles every dependency and takes about a minute; later ones take seconds)…"
 	@for p in $(PLUGINS); do \
 		if [ -d plugins/$$p ]; then CGO_ENABLED=0 $(GO) build -o $(BIN)/periscope-plugin-$$p ./plugins/$$p || exit 1; fi; \
 	done
 
 ## run: build, then serve on 127.0.0.1:8000 with SQLite under ./data and config.yaml
 run: build
+	@echo "starting ./$(BIN)/periscope serve --config config.yaml (it logs the address it serves on; Ctrl-C stops it)…"
 	./$(BIN)/periscope serve --config config.yaml
 
 ## npm: the JavaScript SDKs the end-to-end tests drive
