@@ -40,7 +40,7 @@ type apiBucket struct {
 }
 
 var issueVerbs = map[string]subcommand{
-	"list":      {"list --project ID [--status S] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", runIssueList},
+	"list":      {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", runIssueList},
 	"show":      {"show ID", runIssueShow},
 	"resolve":   {"resolve ID", statusVerb("resolved")},
 	"unresolve": {"unresolve ID", statusVerb("unresolved")},
@@ -58,7 +58,8 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs, af := newFlags("issue list", stderr)
 	project := projectFlag(fs)
 	q := url.Values{}
-	for _, name := range []string{"status", "level", "environment", "release", "query", "sort", "cursor",
+	status := fs.String("status", "unresolved", "unresolved, resolved, ignored, or all")
+	for _, name := range []string{"level", "environment", "release", "query", "sort", "cursor",
 		"first_seen_from", "first_seen_to", "last_seen_from", "last_seen_to"} {
 		fs.Func(strings.ReplaceAll(name, "_", "-"), "filter: "+name, func(v string) error { q.Set(name, v); return nil })
 	}
@@ -66,6 +67,12 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	c, err := projectClient(fs, af, project, args, "periscope issue list --project ID [filters]")
 	if err != nil {
 		return err
+	}
+	// Like Sentry, the list shows what needs attention unless asked for
+	// more; "all" sends no status filter. Other values are the server's
+	// to check, so its error names the field.
+	if *status != "all" {
+		q.Set("status", *status)
 	}
 	q.Set("limit", strconv.Itoa(*lim))
 	var out struct {

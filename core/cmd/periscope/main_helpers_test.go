@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/periscope-hq/periscope/core/config"
+)
+
+// testAdminKey is the admin key of the servers startMain runs.
+const testAdminKey = "test-admin-key"
+
+// testServer is a Periscope running in-process on a random port with a
+// fresh SQLite database.
+type testServer struct {
+	*Main
+	URL string
+	tb  testing.TB
+}
+
+// startMain runs Periscope in-process with configYAML (may be empty) and
+// extra environment, on 127.0.0.1 and a free port, with a SQLite file in a
+// temporary directory. It stops at the end of the test.
+func startMain(tb testing.TB, configYAML string, env ...string) *testServer {
+	tb.Helper()
+	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", "PORT=0",
+		"PERISCOPE_SQLITE_PATH=" + filepath.Join(tb.TempDir(), "periscope.db")}
+	c, err := config.Parse([]byte(configYAML), append(base, env...))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := &Main{Config: c, Logger: quietLogger()}
+	if err := m.Run(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := m.Close(ctx); err != nil {
+			tb.Errorf("stopping the server: %v", err)
+		}
+	})
+	return &testServer{Main: m, URL: "http://" + m.HTTP.Addr(), tb: tb}
+}
+
+// cli runs `periscope args...` in-process against s and returns stdout,
+// stderr and the exit code.
+func (s *testServer) cli(args ...string) (string, string, int) {
+	s.tb.Helper()
+	return runCLI(s.tb, append(args, "--url", s.URL, "--admin-key", testAdminKey)...)
+}
+
+// runCLI runs `periscope args...` in-process without the environment's
+// PERISCOPE_URL and API_SECRET_KEY_ADMIN.
+func runCLI(tb testing.TB, args ...string) (string, string, int) {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+// do sends an admin API request and decodes the answer into out.
+func (s *testServer) do(method, path string, body, out any) int {
+	s.tb.Helper()
+	var r *bytes.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	} else {
+		r = bytes.NewReader(nil)
+	}
+	req, _ := http.NewRequest(method, s.URL+path, r)
+	req.Header.Set("Authorization", "Bearer "+testAdminKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			s.tb.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// project creates a project through the admin API and returns its id and DSN.
+func (s *testServer) project(name string) (int64, string) {
+	s.tb.Helper()
+	var p apiProject
+	if code := s.do("POST", "/api/admin/projects", map[string]any{"name": name}, &p); code != 201 || len(p.Keys) == 0 {
+		s.tb.Fatalf("create project: status %d, %+v", code, p)
+	}
+	return p.ID, p.Keys[0].DSN
+}
+
+// store sends one event payload to the store endpoint of a DSN.
+func (s *testServer) store(dsn, payload string) {
+	s.tb.Helper()
+	key, rest, _ := strings.Cut(strings.TrimPrefix(dsn, "http://"), "@")
+	project := rest[strings.LastIndexByte(rest, '/')+1:]
+	req, _ := http.NewRequest("POST", s.URL+"/api/"+project+"/store/", strings.NewReader(payload))
+	req.Header.Set("X-Sentry-Auth", "Sentry sentry_version=7, sentry_key="+key+", sentry_client=test/1.0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		s.tb.Fatalf("store: status %d", resp.StatusCode)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after a minute.
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// issues lists the issues of a project (every status) through the API.
+func (s *testServer) issues(project int64) []apiIssue {
+	s.tb.Helper()
+	var out struct {
+		Issues []apiIssue `json:"issues"`
+	}
+	s.do("GET", fmt.Sprintf("/api/admin/projects/%d/issues", project), nil, &out)
+	return out.Issues
+}
