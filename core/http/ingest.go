@@ -134,24 +134,36 @@ func unauthorized(err error) error {
 	return core.Errorf(core.EUNAUTHORIZED, "bad authorization: %v", err)
 }
 
-// quotaWait applies the key's and the project's quotas to n events: it
-// returns the seconds to wait, 0 when allowed.
-func (s *Server) quotaWait(r *request, n int) int {
+// quota is one quota that refused events: its scope as Relay names it in
+// X-Sentry-Rate-Limits ("key", "project", "organization") and the seconds
+// until it has room again.
+type quota struct {
+	scope string
+	wait  int
+}
+
+// overQuota applies the key's quota (its own, else the server's default
+// per key) and the project's to n events: it returns every quota that
+// refuses them, none when they are allowed.
+func (s *Server) overQuota(r *request, n int) []quota {
 	keyRate := r.key.RateLimit
 	if keyRate == 0 {
 		keyRate = s.opts.RateLimit
 	}
-	wait := s.limiter.take("k:"+r.key.PublicKey, keyRate, n)
-	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > wait {
-		wait = w
+	var over []quota
+	if w := s.limiter.take("k:"+r.key.PublicKey, keyRate, n); w > 0 {
+		over = append(over, quota{"key", w})
 	}
-	return wait
+	if w := s.limiter.take("p:"+strconv.FormatInt(r.projectID, 10), r.entry.projectRate, n); w > 0 {
+		over = append(over, quota{"project", w})
+	}
+	return over
 }
 
 // rateLimit applies the key's and the project's quotas to n events.
 func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
-	if wait := s.quotaWait(r, n); wait > 0 {
-		if err := s.tooManyRequests(c, wait, "key"); err != nil {
+	if over := s.overQuota(r, n); len(over) > 0 {
+		if err := s.tooManyRequests(c, over...); err != nil {
 			return err
 		}
 		// The 429 is written; the caller must stop without submitting.
@@ -164,14 +176,19 @@ func (s *Server) rateLimit(c *fiber.Ctx, r *request, n int) error {
 // written: returned to Fiber, it is not turned into an error answer.
 var errResponded = errors.New("response already written")
 
-// tooManyRequests answers 429 with the headers every SDK reads.
-func (s *Server) tooManyRequests(c *fiber.Ctx, seconds int, scope string) error {
-	if seconds < 1 {
-		seconds = 1
+// tooManyRequests answers 429 with the headers every SDK reads: one
+// X-Sentry-Rate-Limits entry per quota that applied (for every category),
+// and Retry-After the longest of their waits.
+func (s *Server) tooManyRequests(c *fiber.Ctx, over ...quota) error {
+	longest := 1
+	limits := make([]string, len(over))
+	for i, q := range over {
+		sec := max(q.wait, 1)
+		longest = max(longest, sec)
+		limits[i] = strconv.Itoa(sec) + "::" + q.scope
 	}
-	sec := strconv.Itoa(seconds)
-	c.Set(fiber.HeaderRetryAfter, sec)
-	c.Set("X-Sentry-Rate-Limits", sec+"::"+scope)
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(longest))
+	c.Set("X-Sentry-Rate-Limits", strings.Join(limits, ", "))
 	return c.Status(fiber.StatusTooManyRequests).JSON(fiber.Map{
 		"detail": "Sentry dropped data due to a quota or internal rate limit being reached. This will not affect your application.",
 	})
@@ -194,7 +211,7 @@ func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 			}
 			s.countRateLimited(ev.ProjectID, len(evs)-i)
 			if core.ErrorCode(err) == core.ERATELIMITED {
-				return s.tooManyRequests(c, 1, "organization")
+				return s.tooManyRequests(c, quota{"organization", 1})
 			}
 			return s.ingestError(c, err)
 		}

@@ -61,12 +61,12 @@ func (s *Server) handleMinidump(c *fiber.Ctx) error {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
 	}
-	if wait := s.quotaWait(r, 1); wait > 0 {
+	if over := s.overQuota(r, 1); len(over) > 0 {
 		// Relay drops an over-quota minidump and still says 200; Periscope
 		// never says 200 for what it does not keep, so the reporter is
 		// told to come back (crashpad keeps the report and retries).
 		s.countRateLimited(r.projectID, 1)
-		return s.tooManyRequests(c, wait, "key")
+		return s.tooManyRequests(c, over...)
 	}
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
 		Payload: payload, Received: r.received, ClientIP: c.IP(),
