@@ -5,15 +5,29 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-// withDSNs fills each key's DSN from the public URL.
-func (s *Server) withDSNs(p *core.Project) *core.Project {
+// projectJSON is a project as the admin API answers it: the stored
+// fields, each key's DSN, and the retention that applies.
+type projectJSON struct {
+	*core.Project
+	// EffectiveRetentionDays is RetentionDays when set, else the server's
+	// default; 0 keeps events forever.
+	EffectiveRetentionDays int `json:"effective_retention_days"`
+}
+
+// withDSNs fills each key's DSN from the public URL and the effective
+// retention from the server's default.
+func (s *Server) withDSNs(p *core.Project) projectJSON {
 	for _, k := range p.Keys {
 		k.DSN = s.DSN(k)
 	}
 	if p.Keys == nil {
 		p.Keys = []*core.ProjectKey{}
 	}
-	return p
+	days := p.RetentionDays
+	if days == 0 {
+		days = s.opts.DefaultRetentionDays
+	}
+	return projectJSON{Project: p, EffectiveRetentionDays: days}
 }
 
 // DSN returns the DSN of a key: http://<public_key>@<public host>/<id>.
@@ -45,13 +59,11 @@ func (s *Server) handleListProjects(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	for _, p := range ps {
-		s.withDSNs(p)
+	out := make([]projectJSON, len(ps))
+	for i, p := range ps {
+		out[i] = s.withDSNs(p)
 	}
-	if ps == nil {
-		ps = []*core.Project{}
-	}
-	return c.JSON(fiber.Map{"projects": ps})
+	return c.JSON(fiber.Map{"projects": out})
 }
 
 func (s *Server) handleGetProject(c *fiber.Ctx) error {

@@ -27,6 +27,10 @@ type Options struct {
 	CORSOrigins []string
 	// RateLimit is the default events per minute per key (0: none).
 	RateLimit int
+	// DefaultRetentionDays is retention.days: how long events of a project
+	// whose retention_days is 0 are kept (0: forever). The admin API
+	// reports it as a project's effective_retention_days.
+	DefaultRetentionDays int
 	// AckCommitted makes ingestion answer only once the event's batch is
 	// committed (ingest.ack: committed).
 	AckCommitted bool

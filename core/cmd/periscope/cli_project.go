@@ -19,7 +19,10 @@ type apiProject struct {
 	CreatedAt     time.Time `json:"created_at"`
 	RateLimit     int       `json:"rate_limit"`
 	RetentionDays int       `json:"retention_days"`
-	Keys          []apiKey  `json:"keys"`
+	// EffectiveRetentionDays is what applies: RetentionDays or the
+	// server's default; 0 keeps events forever.
+	EffectiveRetentionDays int      `json:"effective_retention_days"`
+	Keys                   []apiKey `json:"keys"`
 }
 
 // apiKey is a project key as the admin API returns it.
@@ -125,7 +128,7 @@ func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer
 		if len(p.Keys) > 0 {
 			dsn = p.Keys[0].DSN
 		}
-		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, limit(p.RateLimit), days(p.RetentionDays), strconv.Itoa(len(p.Keys)), dsn})
+		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, limit(p.RateLimit), keptFor(p), strconv.Itoa(len(p.Keys)), dsn})
 	}
 	table(stdout, "ID\tNAME\tRATE LIMIT\tRETENTION\tKEYS\tDSN", rows)
 	return nil
@@ -146,11 +149,16 @@ func limit(perMinute int) string {
 	return strconv.Itoa(perMinute) + "/min"
 }
 
-func days(n int) string {
-	if n == 0 {
-		return "default"
+// keptFor describes how long a project's events are kept.
+func keptFor(p apiProject) string {
+	d := "forever"
+	if p.EffectiveRetentionDays > 0 {
+		d = strconv.Itoa(p.EffectiveRetentionDays) + "d"
 	}
-	return strconv.Itoa(n) + "d"
+	if p.RetentionDays == 0 {
+		d += " (default)"
+	}
+	return d
 }
 
 func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -191,7 +199,7 @@ func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil || af.json {
 		return orJSON(stdout, raw, err)
 	}
-	fmt.Fprintf(stdout, "Project %d: name %q, rate limit %s, retention %s.\n", p.ID, p.Name, limit(p.RateLimit), days(p.RetentionDays))
+	fmt.Fprintf(stdout, "Project %d: name %q, rate limit %s, retention %s.\n", p.ID, p.Name, limit(p.RateLimit), keptFor(p))
 	return nil
 }
 

@@ -70,14 +70,15 @@ func (m *Main) Run(ctx context.Context) error {
 		m.Logger.Warn("the admin API is disabled: API_SECRET_KEY_ADMIN is empty, so every /api/admin/ request is answered 401")
 	}
 	m.HTTP = phttp.NewServer(store, m.Pipeline, m.Logger, phttp.Options{
-		AdminKey:          c.Admin.SecretKey,
-		PublicURL:         c.PublicURL(),
-		MaxEventSize:      c.Ingest.MaxEventSize,
-		MaxEnvelopeSize:   c.Ingest.MaxEnvelopeSize,
-		MaxAttachmentSize: c.Ingest.MaxAttachmentSize,
-		CORSOrigins:       c.Ingest.CORSOrigins,
-		RateLimit:         c.Ingest.RateLimit,
-		AckCommitted:      c.Ingest.Ack == "committed",
+		AdminKey:             c.Admin.SecretKey,
+		PublicURL:            c.PublicURL(),
+		MaxEventSize:         c.Ingest.MaxEventSize,
+		MaxEnvelopeSize:      c.Ingest.MaxEnvelopeSize,
+		MaxAttachmentSize:    c.Ingest.MaxAttachmentSize,
+		CORSOrigins:          c.Ingest.CORSOrigins,
+		RateLimit:            c.Ingest.RateLimit,
+		DefaultRetentionDays: c.Retention.Days,
+		AckCommitted:         c.Ingest.Ack == "committed",
 	})
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
 	m.HTTP.Notify = m.alerts.host

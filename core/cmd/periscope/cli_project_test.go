@@ -1,0 +1,27 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// TestProjectListShowsEffectiveRetention: a project without its own
+// retention shows the server's retention.days, marked as the default.
+func TestProjectListShowsEffectiveRetention(t *testing.T) {
+	s := startMain(t, "retention:\n  days: 30\n")
+	pid, _ := s.project("defaulted")
+	var p apiProject
+	s.do("GET", fmt.Sprintf("/api/admin/projects/%d", pid), nil, &p)
+	if p.RetentionDays != 0 || p.EffectiveRetentionDays != 30 {
+		t.Fatalf("project answer: retention_days %d, effective %d; want 0 and the configured 30", p.RetentionDays, p.EffectiveRetentionDays)
+	}
+	out, errOut, code := s.cli("project", "list")
+	if code != 0 || !strings.Contains(out, "30d (default)") {
+		t.Fatalf("project list: exit %d %s\n%s", code, errOut, out)
+	}
+	out, _, _ = s.cli("project", "update", fmt.Sprint(pid), "--retention-days", "7")
+	if !strings.Contains(out, "retention 7d") {
+		t.Fatalf("project update:\n%s", out)
+	}
+}
