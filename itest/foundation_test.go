@@ -188,6 +188,9 @@ func TestProjectCreateCLI(t *testing.T) {
 		if m == nil || !dsnRE.MatchString(m[1]) {
 			t.Fatalf("output has no valid DSN:\n%s", out)
 		}
+		if !strings.Contains(out, "warning: no Periscope server answers") || !strings.Contains(out, "public URL "+s.URL) {
+			t.Errorf("created without a server, but no warning naming the public URL %s:\n%s", s.URL, out)
+		}
 		s.Start()
 		var list struct {
 			Projects []Project `json:"projects"`
@@ -196,8 +199,12 @@ func TestProjectCreateCLI(t *testing.T) {
 		if len(list.Projects) != 1 || list.Projects[0].Name != "cli-made" || list.Projects[0].Keys[0].DSN != m[1] {
 			t.Fatalf("server lists %+v, want the CLI's project with DSN %s", list.Projects, m[1])
 		}
-		if _, code := s.RunCLI(context.Background(), "project", "create", "--name", "cli-made"); code == 0 {
-			t.Fatalf("duplicate name exited 0")
+		// With the server running, the CLI goes through it.
+		if out, code := s.RunCLI(context.Background(), "project", "create", "--name", "cli-made"); code != 8 || strings.Contains(out, "warning") {
+			t.Fatalf("duplicate name through the server: exit %d, want 8 (conflict):\n%s", code, out)
+		}
+		if out, code := s.RunCLI(context.Background(), "project", "create", "--name", "cli-made-2"); code != 0 || strings.Contains(out, "warning") || !strings.Contains(out, "through the server at "+s.URL) {
+			t.Fatalf("create with the server running: exit %d:\n%s", code, out)
 		}
 	})
 }

@@ -44,8 +44,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.adminKey, "admin-key", os.Getenv("API_SECRET_KEY_ADMIN"), "admin key, to poll how many events were stored (env API_SECRET_KEY_ADMIN)")
 	fs.DurationVar(&o.settle, "settle-timeout", 120*time.Second, "how long to wait for the stored count to settle")
 	fs.IntVar(&o.maxEvents, "events", 0, "stop after this many events (0: no limit; for loading data)")
-	if err := fs.Parse(args); err != nil {
-		return withCode(exitUsage, err)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if o.dsn == "" {
 		return withCode(exitUsage, fmt.Errorf("--dsn is required"))

@@ -256,34 +256,46 @@ func idArg(s, what string) (int64, error) {
 
 // subcommand is one verb of a resource command.
 type subcommand struct {
-	usage string
+	usage string // the verb and its arguments
+	about string // what it does, one line
 	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-// dispatch runs the verb args[0] of resource among verbs.
-func dispatch(ctx context.Context, resource string, verbs map[string]subcommand, order []string, args []string, stdout, stderr io.Writer) error {
+// dispatch runs the verb args[0] of resource among verbs. note ends the
+// resource's help.
+func dispatch(ctx context.Context, resource string, verbs map[string]subcommand, order []string, note string, args []string, stdout, stderr io.Writer) error {
 	help := func() string {
 		var b strings.Builder
-		fmt.Fprintf(&b, "usage:\n")
+		fmt.Fprintf(&b, "Usage: periscope %s <command> [flags]\n\nCommands:\n", resource)
 		for _, v := range order {
-			fmt.Fprintf(&b, "  periscope %s %s\n", resource, verbs[v].usage)
+			fmt.Fprintf(&b, "  periscope %s %s\n      %s\n", resource, verbs[v].usage, verbs[v].about)
 		}
-		b.WriteString("Every command takes --url, --admin-key, --json and --timeout.")
+		fmt.Fprintf(&b, "\n%s\n'periscope %s COMMAND --help' shows a command's flags.\n", note, resource)
 		return b.String()
 	}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
-			return withCode(exitUsage, errors.New(help()))
+			return withCode(exitUsage, errors.New("which command?\n"+help()))
 		}
-		fmt.Fprintln(stdout, help())
-		return nil
+		if args[0] == "help" && len(args) > 1 {
+			return dispatch(ctx, resource, verbs, order, note, []string{args[1], "--help"}, stdout, stderr)
+		}
+		return &helpError{head: help()}
 	}
 	v, ok := verbs[args[0]]
 	if !ok {
 		return withCode(exitUsage, fmt.Errorf("unknown command %q\n%s", resource+" "+args[0], help()))
 	}
-	return v.run(ctx, args[1:], stdout, stderr)
+	err := v.run(ctx, args[1:], stdout, stderr)
+	var h *helpError
+	if errors.As(err, &h) && h.head == "" {
+		h.head = fmt.Sprintf("Usage: periscope %s %s\n\n%s.\n", resource, v.usage, capitalize(v.about))
+	}
+	return err
 }
+
+// apiNote ends the help of the commands that call the admin API.
+const apiNote = "Every command takes --url, --admin-key, --json and --timeout."
 
 // newFlags makes the flag set of one API command.
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *apiFlags) {
@@ -294,11 +306,7 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *apiFlags) {
 	return fs, &af
 }
 
-// parseArgs parses flags and positional arguments.
+// parseArgs parses flags and positional arguments (parseFlags).
 func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
-	pos, err := parseInterspersed(fs, args)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		return nil, withCode(exitUsage, err)
-	}
-	return pos, err
+	return parseFlags(fs, args)
 }

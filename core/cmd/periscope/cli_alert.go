@@ -28,13 +28,15 @@ type apiAlert struct {
 	} `json:"notifications"`
 }
 
+var alertOrder = []string{"list"}
+
 var alertVerbs = map[string]subcommand{
-	"list": {"list --project ID [--kind new_issue|regression|threshold] [--issue ID] [--since TIME] [--limit N] [--cursor C]", runAlertList},
+	"list": {"list --project ID [--kind new_issue|regression|threshold] [--issue ID] [--since TIME] [--limit N] [--cursor C]", "list a project's alerts, newest first, with their deliveries", runAlertList},
 }
 
 // runAlert is `periscope alert ...`.
 func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "alert", alertVerbs, []string{"list"}, args, stdout, stderr)
+	return dispatch(ctx, "alert", alertVerbs, alertOrder, apiNote, args, stdout, stderr)
 }
 
 func runAlertList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -100,14 +102,16 @@ type apiDestination struct {
 	Source    string         `json:"source"`
 }
 
+var destinationOrder = []string{"list", "test"}
+
 var destinationVerbs = map[string]subcommand{
-	"list": {"list --project ID", runDestinationList},
-	"test": {"test --project ID DESTINATION_ID", runDestinationTest},
+	"list": {"list --project ID", "list the destinations a project's alerts go to", runDestinationList},
+	"test": {"test --project ID DESTINATION_ID", "send a test notification to a destination", runDestinationTest},
 }
 
 // runDestination is `periscope destination ...`.
 func runDestination(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "destination", destinationVerbs, []string{"list", "test"}, args, stdout, stderr)
+	return dispatch(ctx, "destination", destinationVerbs, destinationOrder, apiNote, args, stdout, stderr)
 }
 
 func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -39,19 +39,21 @@ type apiBucket struct {
 	Count int64     `json:"count"`
 }
 
+var issueOrder = []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}
+
 var issueVerbs = map[string]subcommand{
-	"list":      {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", runIssueList},
-	"show":      {"show ID", runIssueShow},
-	"resolve":   {"resolve ID", statusVerb("resolved")},
-	"unresolve": {"unresolve ID", statusVerb("unresolved")},
-	"ignore":    {"ignore ID [--until TIME | --for DURATION | --count N]", runIssueIgnore},
-	"merge":     {"merge ID OTHER_ID...  (the others are merged into ID)", runIssueMerge},
-	"delete":    {"delete ID", runIssueDelete},
+	"list":      {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
+	"show":      {"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days", runIssueShow},
+	"resolve":   {"resolve ID", "mark an issue resolved (a new event reopens it as a regression)", statusVerb("resolved")},
+	"unresolve": {"unresolve ID", "mark an issue unresolved again", statusVerb("unresolved")},
+	"ignore":    {"ignore ID [--until TIME | --for DURATION | --count N]", "ignore an issue: no alerts, forever or until a time or a number of events", runIssueIgnore},
+	"merge":     {"merge ID OTHER_ID...", "merge the other issues into ID; their future events follow", runIssueMerge},
+	"delete":    {"delete ID", "delete an issue and its events", runIssueDelete},
 }
 
 // runIssue is `periscope issue ...`.
 func runIssue(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "issue", issueVerbs, []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}, args, stdout, stderr)
+	return dispatch(ctx, "issue", issueVerbs, issueOrder, apiNote, args, stdout, stderr)
 }
 
 func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -306,13 +308,15 @@ type apiEvent struct {
 	} `json:"attachments"`
 }
 
+var eventOrder = []string{"show"}
+
 var eventVerbs = map[string]subcommand{
-	"show": {"show --project ID EVENT_ID | show --issue ID --latest  [--raw]", runEventShow},
+	"show": {"show --project ID EVENT_ID | show --issue ID --latest  [--grouping] [--raw]", "show an event as an issue page shows it: exception, stack trace, message, user, request, breadcrumbs, tags", runEventShow},
 }
 
 // runEvent is `periscope event ...`.
 func runEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "event", eventVerbs, []string{"show"}, args, stdout, stderr)
+	return dispatch(ctx, "event", eventVerbs, eventOrder, apiNote, args, stdout, stderr)
 }
 
 func runEventShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -36,70 +34,18 @@ type apiKey struct {
 	DSN       string     `json:"dsn"`
 }
 
+var projectOrder = []string{"create", "list", "update", "delete"}
+
 var projectVerbs = map[string]subcommand{
-	"create": {"create --name NAME [--rate-limit N] [--retention-days N]  (without --url or PERISCOPE_URL: directly on the configured database)", runProjectCreate},
-	"list":   {"list", runProjectList},
-	"update": {"update ID [--name NAME] [--rate-limit N] [--retention-days N]", runProjectUpdate},
-	"delete": {"delete ID", runProjectDelete},
+	"create": {"create --name NAME [--rate-limit N] [--retention-days N]", "create a project and print its DSN (through the running server; on the database directly when none answers)", runProjectCreate},
+	"list":   {"list", "list the projects with their limits and DSNs", runProjectList},
+	"update": {"update ID [--name NAME] [--rate-limit N] [--retention-days N]", "rename a project or change its rate limit or retention", runProjectUpdate},
+	"delete": {"delete ID", "delete a project: its keys stop at once, its data is purged in the background", runProjectDelete},
 }
 
-// runProjectCmd is `periscope project ...`. `project create` without a
-// server URL (no --url, no PERISCOPE_URL) works on the database directly,
-// as it always has: it needs no running server.
+// runProjectCmd is `periscope project ...`.
 func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "create" && !hasURLFlag(args[1:]) && os.Getenv("PERISCOPE_URL") == "" {
-		return runProject(ctx, args, stdout, stderr)
-	}
-	return dispatch(ctx, "project", projectVerbs, []string{"create", "list", "update", "delete"}, args, stdout, stderr)
-}
-
-// hasURLFlag reports whether args set --url.
-func hasURLFlag(args []string) bool {
-	for _, a := range args {
-		if a == "--" {
-			return false
-		}
-		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if strings.HasPrefix(a, "-") && name == "url" {
-			return true
-		}
-	}
-	return false
-}
-
-func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("project create", stderr)
-	name := fs.String("name", "", "project name (required)")
-	rate := fs.Int("rate-limit", 0, "accepted events per minute for the project (0: none)")
-	retention := fs.Int("retention-days", 0, "days to keep events (0: the server's default)")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope project create --name NAME"); err != nil {
-		return err
-	}
-	if *name == "" {
-		return withCode(exitUsage, fmt.Errorf("--name is required"))
-	}
-	c, err := af.client()
-	if err != nil {
-		return err
-	}
-	var p apiProject
-	raw, err := c.call(ctx, "POST", "/api/admin/projects", map[string]any{"name": *name, "rate_limit": *rate, "retention_days": *retention}, &p)
-	if err != nil {
-		return err
-	}
-	if af.json {
-		return printJSON(stdout, raw)
-	}
-	dsn := ""
-	if len(p.Keys) > 0 {
-		dsn = p.Keys[0].DSN
-	}
-	fmt.Fprintf(stdout, "Created project %q (id %d).\nDSN: %s\n", p.Name, p.ID, dsn)
-	return nil
+	return dispatch(ctx, "project", projectVerbs, projectOrder, apiNote, args, stdout, stderr)
 }
 
 func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -217,16 +163,18 @@ func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	return nil
 }
 
+var keyOrder = []string{"create", "list", "update", "revoke"}
+
 var keyVerbs = map[string]subcommand{
-	"create": {"create --project ID [--label LABEL] [--rate-limit N]", runKeyCreate},
-	"list":   {"list --project ID", runKeyList},
-	"update": {"update --project ID KEY [--label LABEL] [--rate-limit N]", runKeyUpdate},
-	"revoke": {"revoke --project ID KEY", runKeyRevoke},
+	"create": {"create --project ID [--label LABEL] [--rate-limit N]", "create another key (DSN) for a project", runKeyCreate},
+	"list":   {"list --project ID", "list a project's keys, revoked ones included", runKeyList},
+	"update": {"update --project ID KEY [--label LABEL] [--rate-limit N]", "change a key's label or rate limit", runKeyUpdate},
+	"revoke": {"revoke --project ID KEY", "revoke a key: events sent with it are refused", runKeyRevoke},
 }
 
 // runKey is `periscope key ...`.
 func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "key", keyVerbs, []string{"create", "list", "update", "revoke"}, args, stdout, stderr)
+	return dispatch(ctx, "key", keyVerbs, keyOrder, apiNote, args, stdout, stderr)
 }
 
 // projectFlag registers the required --project flag.

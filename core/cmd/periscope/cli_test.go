@@ -23,21 +23,6 @@ func TestParseInterspersed(t *testing.T) {
 	}
 }
 
-func TestHasURLFlag(t *testing.T) {
-	for args, want := range map[string]bool{
-		"--name x":               false,
-		"--name x --url http://": true,
-		"-url=http://h":          true,
-		"--urls x":               false,
-		"--name url":             false,
-		"-- --url x":             false,
-	} {
-		if got := hasURLFlag(strings.Fields(args)); got != want {
-			t.Errorf("hasURLFlag(%q) = %v, want %v", args, got, want)
-		}
-	}
-}
-
 func TestLocalAddr(t *testing.T) {
 	for in, want := range map[string]string{
 		"0.0.0.0:8000":   "127.0.0.1:8000",

@@ -17,6 +17,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 )
 
@@ -35,26 +37,41 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `Usage: periscope <command> [flags]
+// command is one top-level command of `periscope`.
+type command struct {
+	name     string
+	synopsis string   // its arguments, for its usage line
+	summary  string   // one line for `periscope --help`
+	verbs    []string // its subcommands, in the order help lists them
+	run      func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
 
-Commands:
-  serve             run the server (the default when no command is given)
-  migrate           apply pending database migrations and exit
-  project create    create a project and print its DSN (--name NAME; on the
-                    database directly unless --url or PERISCOPE_URL is set)
-  project list|update|delete
-  key create|list|update|revoke
-  issue list|show|resolve|unresolve|ignore|merge|delete
-  event show
-  alert list
-  destination list|test
-  rules test        show how an event would be grouped (--event FILE)
-  rules diff        replay stored events through new rules (--rules FILE)
-  bench             load-test a running server (--dsn DSN)
+// commands lists every command, in the order `periscope --help` shows them.
+var commands = []command{
+	{"serve", "[--config FILE]", "run the server: ingestion, admin API, alerts (the default command)", nil, runServe},
+	{"migrate", "[--config FILE]", "apply pending database migrations and exit", nil, runMigrate},
+	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectOrder, runProjectCmd},
+	{"key", "<command> [flags]", "create, list, update and revoke the DSN keys of a project", keyOrder, runKey},
+	{"issue", "<command> [flags]", "list, show, resolve, ignore, merge and delete issues", issueOrder, runIssue},
+	{"event", "<command> [flags]", "show an event: exception, stack trace, breadcrumbs, user, request", eventOrder, runEvent},
+	{"alert", "<command> [flags]", "list a project's alerts and their deliveries", alertOrder, runAlert},
+	{"destination", "<command> [flags]", "list a project's notification destinations, send a test", destinationOrder, runDestination},
+	{"rules", "<command> [flags]", "try grouping rules: how an event groups, what new rules change", rulesOrder, runRules},
+	{"bench", "--dsn DSN [flags]", "load-test a running server", nil, runBench},
+}
+
+// usage is the answer to `periscope --help`.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Usage: periscope <command> [flags]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-12s %s\n", c.name, c.summary)
+	}
+	b.WriteString(`  help         this text; 'periscope help COMMAND' is 'periscope COMMAND --help'
 
 Every command reads config.yaml from the working directory unless --config
-PATH (or PERISCOPE_CONFIG) names another. Run 'periscope <command> -h' for
-its flags.
+PATH (or PERISCOPE_CONFIG) names another. 'periscope COMMAND --help' shows a
+command's subcommands and flags.
 
 The project, key, issue, event, alert and destination commands call the
 admin API of a running server: --url (or PERISCOPE_URL; default: the
@@ -64,52 +81,50 @@ print tables, or the API's JSON with --json. Exit codes: 0 done, 1 failed,
 4 database unreachable, 5 not found, 6 admin key missing or wrong,
 7 server unreachable or failing, 8 conflict (exists already, or the state
 forbids it).
-`
+`)
+	return b.String()
+}
 
 // run dispatches a command line and returns the process exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	name := "serve"
+	if len(args) > 0 {
+		switch args[0] {
+		case "help", "-h", "-help", "--help":
+			if len(args) > 1 && args[0] == "help" {
+				return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+			}
+			fmt.Fprint(stdout, usage())
+			return exitOK
+		}
+		if args[0] != "" && args[0][0] != '-' {
+			name, args = args[0], args[1:]
+		}
 	}
-	var err error
-	switch cmd {
-	case "serve":
-		err = runServe(ctx, args, stdout, stderr)
-	case "migrate":
-		err = runMigrate(ctx, args, stdout, stderr)
-	case "project":
-		err = runProjectCmd(ctx, args, stdout, stderr)
-	case "key":
-		err = runKey(ctx, args, stdout, stderr)
-	case "issue":
-		err = runIssue(ctx, args, stdout, stderr)
-	case "event":
-		err = runEvent(ctx, args, stdout, stderr)
-	case "alert":
-		err = runAlert(ctx, args, stdout, stderr)
-	case "destination":
-		err = runDestination(ctx, args, stdout, stderr)
-	case "rules":
-		err = runRules(ctx, args, stdout, stderr)
-	case "bench":
-		err = runBench(ctx, args, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return exitOK
-	default:
-		fmt.Fprintf(stderr, "periscope: unknown command %q\n\n%s", cmd, usage)
+	i := slices.IndexFunc(commands, func(c command) bool { return c.name == name })
+	if i < 0 {
+		fmt.Fprintf(stderr, "periscope: unknown command %q\n\n%s", name, usage())
 		return exitUsage
+	}
+	cmd := commands[i]
+	err := cmd.run(ctx, args, stdout, stderr)
+	var help *helpError
+	if errors.As(err, &help) {
+		if help.head == "" {
+			help.head = fmt.Sprintf("Usage: periscope %s %s\n\n%s.\n", cmd.name, cmd.synopsis, capitalize(cmd.summary))
+		}
+		fmt.Fprint(stdout, help.String())
+		return exitOK
 	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	var ex *exitError_
 	if errors.As(err, &ex) {
-		fmt.Fprintf(stderr, "periscope %s: %v\n", cmd, ex.err)
+		fmt.Fprintf(stderr, "periscope %s: %v\n", name, ex.err)
 		return ex.code
 	}
-	fmt.Fprintf(stderr, "periscope %s: %v\n", cmd, err)
+	fmt.Fprintf(stderr, "periscope %s: %v\n", name, err)
 	return exitError
 }
 

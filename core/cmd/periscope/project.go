@@ -3,32 +3,106 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/config"
 )
 
-func runProject(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "create" {
-		return withCode(exitUsage, fmt.Errorf("usage: periscope project create --name NAME [--json]"))
-	}
-	fs := flag.NewFlagSet("project create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := configFlag(fs)
+// runProjectCreate is `periscope project create`. With --url (or
+// PERISCOPE_URL) it goes through that server's admin API. Without, it asks
+// the server at the configured listen address, so that the DSN carries
+// the server's own public URL; only when no Periscope answers there (or
+// this shell has no admin key) does it create the project in the
+// configured database directly, and then it says on stderr which public
+// URL the DSN was built from, since the server's environment may differ.
+func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, af := newFlags("project create", stderr)
 	name := fs.String("name", "", "project name (required)")
-	asJSON := fs.Bool("json", false, "print the project as JSON")
-	if err := fs.Parse(args[1:]); err != nil {
-		return withCode(exitUsage, err)
+	rate := fs.Int("rate-limit", 0, "accepted events per minute for the project (0: none)")
+	retention := fs.Int("retention-days", 0, "days to keep events (0: the server's default, retention.days)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope project create --name NAME"); err != nil {
+		return err
 	}
 	if *name == "" {
 		return withCode(exitUsage, fmt.Errorf("--name is required"))
 	}
-	c, err := loadConfig(*cfgPath)
+	p := &core.Project{Name: *name, RateLimit: *rate, RetentionDays: *retention}
+	if err := p.Validate(); err != nil {
+		return withCode(exitUsage, fmt.Errorf("%s", core.ErrorMessage(err)))
+	}
+	if af.url == "" {
+		c, err := loadConfig(af.config)
+		if err != nil {
+			return err
+		}
+		base := "http://" + localAddr(c.ListenAddr())
+		key := af.key
+		if key == "" {
+			key = c.Admin.SecretKey
+		}
+		switch answers := periscopeAnswers(ctx, base); {
+		case answers && key != "":
+			af.url, af.key = base, key
+		case answers:
+			fmt.Fprintf(stderr, "warning: a Periscope server answers at %s, but this shell has no admin key (API_SECRET_KEY_ADMIN or admin.secret_key), so the project is created in the database directly.\n", base)
+			return createInDatabase(ctx, c, p, af.json, stdout, stderr)
+		default:
+			fmt.Fprintf(stderr, "warning: no Periscope server answers at %s (the configured listen address), so the project is created in the database directly.\n", base)
+			return createInDatabase(ctx, c, p, af.json, stdout, stderr)
+		}
+	}
+	c, err := af.client()
 	if err != nil {
 		return err
 	}
+	var created apiProject
+	raw, err := c.call(ctx, "POST", "/api/admin/projects", map[string]any{"name": p.Name, "rate_limit": p.RateLimit, "retention_days": p.RetentionDays}, &created)
+	if err != nil {
+		return err
+	}
+	if af.json {
+		return printJSON(stdout, raw)
+	}
+	dsn := ""
+	if len(created.Keys) > 0 {
+		dsn = created.Keys[0].DSN
+	}
+	fmt.Fprintf(stdout, "Created project %q (id %d) through the server at %s.\nDSN: %s\n", created.Name, created.ID, c.base, dsn)
+	return nil
+}
+
+// periscopeAnswers reports whether a Periscope server answers /healthz at
+// base within two seconds.
+func periscopeAnswers(ctx context.Context, base string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var h struct {
+		Status string `json:"status"`
+	}
+	return resp.StatusCode == 200 && json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&h) == nil && h.Status == "ok"
+}
+
+// createInDatabase creates p in the configured database (migrating it
+// first), builds the DSN from this shell's public URL, and says so on
+// stderr.
+func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, asJSON bool, stdout, stderr io.Writer) error {
 	store, desc, err := openStore(ctx, c)
 	if err != nil {
 		return err
@@ -37,13 +111,9 @@ func runProject(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := store.Migrate(ctx); err != nil {
 		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
 	}
-	p := &core.Project{Name: *name}
-	if err := p.Validate(); err != nil {
-		return withCode(exitUsage, fmt.Errorf("%s", core.ErrorMessage(err)))
-	}
 	if err := store.CreateProject(ctx, p); err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT {
-			return fmt.Errorf("a project named %q already exists", *name)
+			return withCode(exitConflict, fmt.Errorf("a project named %q already exists", p.Name))
 		}
 		return err
 	}
@@ -51,11 +121,27 @@ func runProject(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, k := range p.Keys {
 		k.DSN = core.DSN(base, k)
 	}
-	if *asJSON {
+	fmt.Fprintf(stderr, "warning: the DSN below uses the public URL %s of this shell's configuration (%s). If the server runs with another address or server.public_url (PERISCOPE_PUBLIC_URL, HOST, PORT), use the DSN that 'periscope project list' prints against it.\n", base, configSource(c))
+	if asJSON {
+		days := p.RetentionDays
+		if days == 0 {
+			days = c.Retention.Days
+		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(p)
+		return enc.Encode(struct {
+			*core.Project
+			EffectiveRetentionDays int `json:"effective_retention_days"`
+		}{p, days})
 	}
-	fmt.Fprintf(stdout, "Created project %q (id %d).\nDSN: %s\n", p.Name, p.ID, p.Keys[0].DSN)
+	fmt.Fprintf(stdout, "Created project %q (id %d) in %s.\nDSN: %s\n", p.Name, p.ID, desc, p.Keys[0].DSN)
 	return nil
+}
+
+// configSource names where a configuration came from.
+func configSource(c *config.Config) string {
+	if c.Path == "" {
+		return "defaults and environment"
+	}
+	return c.Path + " and environment"
 }

@@ -14,17 +14,19 @@ import (
 	"github.com/periscope-hq/periscope/rules"
 )
 
+var rulesOrder = []string{"test", "diff"}
+
+var rulesVerbs = map[string]subcommand{
+	"test": {"test --event FILE [--rules FILE] [--json]", "show how an event (JSON as an SDK sends it) would be grouped and titled",
+		func(_ context.Context, args []string, stdout, stderr io.Writer) error {
+			return runRulesTest(args, stdout, stderr)
+		}},
+	"diff": {"diff --rules FILE [--per-issue N]", "replay stored events through new rules and show which issues would split or merge", runRulesDiff},
+}
+
+// runRules is `periscope rules ...`.
 func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return withCode(exitUsage, fmt.Errorf("usage: periscope rules test --event FILE [--rules FILE] | periscope rules diff --rules FILE"))
-	}
-	switch args[0] {
-	case "test":
-		return runRulesTest(args[1:], stdout, stderr)
-	case "diff":
-		return runRulesDiff(ctx, args[1:], stdout, stderr)
-	}
-	return withCode(exitUsage, fmt.Errorf("unknown rules command %q (test, diff)", args[0]))
+	return dispatch(ctx, "rules", rulesVerbs, rulesOrder, "They read the rules of --rules, else of the configuration (--config).", args, stdout, stderr)
 }
 
 // loadRules compiles the rules of --rules, else of the configuration file.
@@ -54,8 +56,8 @@ func runRulesTest(args []string, stdout, stderr io.Writer) error {
 	eventPath := fs.String("event", "", "event JSON file, as an SDK sends it (required)")
 	rulesPath := fs.String("rules", "", "rules file (default: the configuration's grouping section)")
 	asJSON := fs.Bool("json", false, "print the grouping as JSON")
-	if err := fs.Parse(args); err != nil {
-		return withCode(exitUsage, err)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *eventPath == "" {
 		return withCode(exitUsage, fmt.Errorf("--event is required"))
@@ -89,8 +91,8 @@ func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfgPath := configFlag(fs)
 	rulesPath := fs.String("rules", "", "the new rules file (required)")
 	perIssue := fs.Int("per-issue", 50, "newest events replayed per issue")
-	if err := fs.Parse(args); err != nil {
-		return withCode(exitUsage, err)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *rulesPath == "" {
 		return withCode(exitUsage, fmt.Errorf("--rules is required"))

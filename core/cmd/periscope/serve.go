@@ -128,8 +128,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return withCode(exitUsage, err)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	c, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -159,8 +159,8 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		return withCode(exitUsage, err)
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	c, err := loadConfig(*cfgPath)
 	if err != nil {
