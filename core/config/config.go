@@ -159,6 +159,9 @@ type Retention struct {
 type Log struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
 	Format string `koanf:"format"` // text or json
+	// IngestSummaryInterval is how often the server logs what it ingested
+	// (one line, per project; none when nothing arrived); 0 turns it off.
+	IngestSummaryInterval time.Duration `koanf:"ingest_summary_interval"`
 }
 
 // Default returns the built-in defaults.
@@ -204,6 +207,7 @@ func Default() map[string]any {
 		"notify.backoff.max_attempts":   10,
 		"log.level":                     "info",
 		"log.format":                    "text",
+		"log.ingest_summary_interval":   "1m",
 
 		"retention.days":                   90,
 		"retention.max_events_per_project": 0,

@@ -106,6 +106,9 @@ func (c *Config) validate() []string {
 	default:
 		add("log.format", "%q must be text or json", c.Log.Format)
 	}
+	if c.Log.IngestSummaryInterval < 0 {
+		add("log.ingest_summary_interval", "%s must not be negative (0 turns the summary off)", c.Log.IngestSummaryInterval)
+	}
 	return p
 }
 

@@ -90,12 +90,14 @@ func (cs *counters) putBack(ds []core.StatsDelta) {
 func (s *Server) countAccepted(project int64, n int) {
 	s.stats.Accepted.Add(int64(n))
 	s.counters.add(project, func(c *counts) { c.accepted += int64(n) })
+	s.summary.add(project, func(c *summaryCounts) { c.accepted += int64(n) })
 }
 
 // countRateLimited counts n events refused with 429.
 func (s *Server) countRateLimited(project int64, n int) {
 	s.stats.RateLimited.Add(int64(n))
 	s.counters.add(project, func(c *counts) { c.rateLimited += int64(n) })
+	s.summary.add(project, func(c *summaryCounts) { c.rateLimited += int64(n) })
 }
 
 // countRejected counts a refused ingestion request against the project of
@@ -106,6 +108,7 @@ func (s *Server) countRejected(c *fiber.Ctx, err error) {
 		return
 	}
 	reason := core.ErrorCode(err)
+	s.summary.add(project, func(c *summaryCounts) { c.reject(reason, 1) })
 	s.counters.add(project, func(c *counts) {
 		if c.rejected == nil {
 			c.rejected = map[string]int64{}
@@ -138,10 +141,17 @@ func (s *Server) background() {
 	defer flush.Stop()
 	purge := time.NewTicker(time.Minute)
 	defer purge.Stop()
+	var summary <-chan time.Time
+	if s.opts.IngestSummaryInterval > 0 {
+		t := time.NewTicker(s.opts.IngestSummaryInterval)
+		defer t.Stop()
+		summary = t.C
+	}
 	s.purge()
 	for {
 		select {
 		case <-s.bgStop:
+			s.LogIngestSummary()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			if err := s.flushStats(ctx); err != nil {
 				s.Logger.Error("stats: final flush failed; these counts are lost", "err", err)
@@ -154,6 +164,8 @@ func (s *Server) background() {
 				s.Logger.Warn("stats: flush failed; retrying at the next one", "err", err)
 			}
 			cancel()
+		case <-summary:
+			s.LogIngestSummary()
 		case <-s.purgeKick:
 			s.purge()
 		case <-purge.C:

@@ -41,6 +41,9 @@ type Options struct {
 	// written to the store (default 10s; also at Shutdown and before the
 	// stats route answers).
 	StatsFlushInterval time.Duration
+	// IngestSummaryInterval is how often the "ingest summary" line is
+	// logged while events arrive (default 1m; negative: never).
+	IngestSummaryInterval time.Duration
 	// PurgeBatch bounds the rows one step of a project deletion removes
 	// (default 500); PurgePause is the pause between steps (default 50ms).
 	PurgeBatch int
@@ -78,6 +81,7 @@ type Server struct {
 	ln      net.Listener
 
 	counters  *counters     // per-project ingestion counts (background.go)
+	summary   ingestSummary // counts since the last "ingest summary" line (summary.go)
 	purgeKick chan struct{} // wakes the project purger
 	bgStop    chan struct{}
 	bgDone    chan struct{}
@@ -103,6 +107,9 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 	}
 	if opts.StatsFlushInterval <= 0 {
 		opts.StatsFlushInterval = 10 * time.Second
+	}
+	if opts.IngestSummaryInterval == 0 {
+		opts.IngestSummaryInterval = time.Minute
 	}
 	if opts.PurgeBatch <= 0 {
 		opts.PurgeBatch = 500
@@ -167,6 +174,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) routes() {
+	s.app.Use(s.logRequests)
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
 

@@ -58,6 +58,16 @@ type Options struct {
 	// OnAlert is called after a commit that created alerts (to wake the
 	// dispatcher). It must not block.
 	OnAlert func()
+	// OnWritten, when set, is called after every write with what it did
+	// for one project (once per project of a batch). It must not block.
+	OnWritten func(project int64, w Written)
+}
+
+// Written counts what one write did for one project.
+type Written struct {
+	Stored     int64 // new events
+	Duplicates int64 // events already stored under the same id
+	Rejected   int64 // events kept as rejected (they could not be processed)
 }
 
 // Stats counts what the pipeline did since start.

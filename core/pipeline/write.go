@@ -85,18 +85,36 @@ func (p *Pipeline) writeEvents(items []*item) {
 
 func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
 	alerts := false
+	var written map[int64]*Written
+	if p.opts.OnWritten != nil {
+		written = map[int64]*Written{}
+	}
 	for i, it := range items {
 		if i < len(res) {
+			var w *Written
+			if written != nil {
+				if w = written[it.event.ProjectID]; w == nil {
+					w = &Written{}
+					written[it.event.ProjectID] = w
+				}
+			} else {
+				w = &Written{}
+			}
 			if res[i].Duplicate {
 				p.stats.Duplicates.Add(1)
+				w.Duplicates++
 			} else {
 				p.stats.Stored.Add(1)
+				w.Stored++
 			}
 			if res[i].AlertID != 0 {
 				alerts = true
 			}
 		}
 		done(it.acc, nil)
+	}
+	for project, w := range written {
+		p.opts.OnWritten(project, *w)
 	}
 	if alerts && p.opts.OnAlert != nil {
 		p.opts.OnAlert()
@@ -108,6 +126,9 @@ func (p *Pipeline) writeRejected(it *item) {
 		err := p.store.WriteRejected(context.Background(), it.rejected)
 		if err == nil {
 			p.stats.Rejected.Add(1)
+			if p.opts.OnWritten != nil {
+				p.opts.OnWritten(it.rejected.ProjectID, Written{Rejected: 1})
+			}
 			done(it.acc, errors.New(it.rejected.Reason))
 			return
 		}

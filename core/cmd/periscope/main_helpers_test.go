@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -30,13 +31,19 @@ type testServer struct {
 // temporary directory. It stops at the end of the test.
 func startMain(tb testing.TB, configYAML string, env ...string) *testServer {
 	tb.Helper()
+	return startMainLogged(tb, quietLogger(), configYAML, env...)
+}
+
+// startMainLogged is startMain with the given logger.
+func startMainLogged(tb testing.TB, logger *slog.Logger, configYAML string, env ...string) *testServer {
+	tb.Helper()
 	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", "PORT=0",
 		"PERISCOPE_SQLITE_PATH=" + filepath.Join(tb.TempDir(), "periscope.db")}
 	c, err := config.Parse([]byte(configYAML), append(base, env...))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := &Main{Config: c, Logger: quietLogger()}
+	m := &Main{Config: c, Logger: logger}
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatal(err)
 	}

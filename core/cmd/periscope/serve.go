@@ -57,12 +57,19 @@ func (m *Main) Run(ctx context.Context) error {
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
 	watchRules(bg, m.Rules, c.Path, m.Logger)
+	// The HTTP server, built below on the pipeline, counts what the
+	// pipeline writes for its ingest summary; no event is written before
+	// it exists, since events only arrive through it.
+	var srv *phttp.Server
 	m.Pipeline = pipeline.New(m.alerts.writer(store), m.Rules, m.Logger, pipeline.Options{
 		Workers:    c.Ingest.Workers,
 		QueueSize:  c.Ingest.QueueSize,
 		QueueBytes: c.Ingest.QueueBytes,
 		BatchSize:  c.Ingest.BatchSize,
 		OnAlert:    m.alerts.dispatcher.Kick,
+		OnWritten: func(project int64, w pipeline.Written) {
+			srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
+		},
 	})
 	m.Pipeline.Start()
 
@@ -79,7 +86,10 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimit:            c.Ingest.RateLimit,
 		DefaultRetentionDays: c.Retention.Days,
 		AckCommitted:         c.Ingest.Ack == "committed",
+
+		IngestSummaryInterval: summaryInterval(c.Log.IngestSummaryInterval),
 	})
+	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
 	m.HTTP.Notify = m.alerts.host
 	m.HTTP.Ready = func(context.Context) error {
@@ -122,6 +132,15 @@ func (m *Main) Close(ctx context.Context) error {
 		keep(m.Store.Close())
 	}
 	return first
+}
+
+// summaryInterval maps log.ingest_summary_interval (0: off) to the
+// server's option (negative: off).
+func summaryInterval(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
