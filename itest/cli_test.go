@@ -96,7 +96,7 @@ func TestCLI(t *testing.T) {
 
 	var ev StoredEvent
 	runJSON(&ev, "event", "show", "--issue", one, "--latest")
-	if out := run(0, "event", "show", "--project", pid, ev.EventID); !strings.Contains(out, "grouped by") || !strings.Contains(out, ev.EventID) {
+	if out := run(0, "event", "show", "--project", pid, ev.EventID); !strings.Contains(out, "Grouped by") || !strings.Contains(out, ev.EventID) || !(strings.Contains(out, "Message\n  one") || strings.Contains(out, "Message\n  two")) {
 		t.Errorf("event show:\n%s", out)
 	}
 	if out := run(0, "event", "show", "--issue", one, "--latest", "--raw"); !json.Valid([]byte(out)) || !strings.Contains(out, `"message"`) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -37,7 +38,15 @@ func startMain(tb testing.TB, configYAML string, env ...string) *testServer {
 // startMainLogged is startMain with the given logger.
 func startMainLogged(tb testing.TB, logger *slog.Logger, configYAML string, env ...string) *testServer {
 	tb.Helper()
-	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", "PORT=0",
+	// A port picked in advance, so that the DSNs the server prints (built
+	// from its listen address) are dialable.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
 		"PERISCOPE_SQLITE_PATH=" + filepath.Join(tb.TempDir(), "periscope.db")}
 	c, err := config.Parse([]byte(configYAML), append(base, env...))
 	if err != nil {
