@@ -33,15 +33,16 @@ type EventData struct {
 	Dist        string    `json:"dist,omitempty"`
 	Environment string    `json:"environment,omitempty"`
 
-	LogEntry    *LogEntry   `json:"logentry,omitempty"`
-	Exceptions  []Exception `json:"exception,omitempty"` // oldest first; the last one was raised
-	Stacktrace  *Stacktrace `json:"stacktrace,omitempty"`
-	Threads     []Thread    `json:"threads,omitempty"`
-	Template    *Template   `json:"template,omitempty"`
-	Fingerprint []string    `json:"fingerprint,omitempty"` // nil when the SDK sent none
-	Checksum    string      `json:"checksum,omitempty"`
-	Tags        []Tag       `json:"tags,omitempty"`
-	SDK         SDKInfo     `json:"sdk"`
+	LogEntry    *LogEntry    `json:"logentry,omitempty"`
+	Exceptions  []Exception  `json:"exception,omitempty"` // oldest first; the last one was raised
+	Stacktrace  *Stacktrace  `json:"stacktrace,omitempty"`
+	Threads     []Thread     `json:"threads,omitempty"`
+	Template    *Template    `json:"template,omitempty"`
+	Fingerprint []string     `json:"fingerprint,omitempty"` // nil when the SDK sent none
+	Checksum    string       `json:"checksum,omitempty"`
+	Tags        []Tag        `json:"tags,omitempty"`
+	SDK         SDKInfo      `json:"sdk"`
+	Breadcrumbs *Breadcrumbs `json:"breadcrumbs,omitempty"`
 
 	// Security reports (CSP, HPKP, Expect-CT, Expect-Staple), kept as sent.
 	CSP          map[string]any `json:"csp,omitempty"`
@@ -129,6 +130,24 @@ type Frame struct {
 	Lang            string         `json:"lang,omitempty"`
 	Vars            map[string]any `json:"vars,omitempty"`
 	Data            map[string]any `json:"data,omitempty"`
+}
+
+// Breadcrumbs is the trail of events an SDK recorded before the event,
+// oldest first, in Sentry's {"values": [...]} form.
+type Breadcrumbs struct {
+	Values []Breadcrumb `json:"values"`
+}
+
+// Breadcrumb is one normalized breadcrumb. Level is always one of the five
+// levels and Type is "default" when the SDK sent none; Timestamp is zero
+// (and omitted) when the SDK sent none or an invalid one.
+type Breadcrumb struct {
+	Timestamp time.Time      `json:"timestamp,omitzero"`
+	Type      string         `json:"type"`
+	Category  string         `json:"category,omitempty"`
+	Level     string         `json:"level"`
+	Message   string         `json:"message,omitempty"`
+	Data      map[string]any `json:"data,omitempty"`
 }
 
 // Thread is one thread of a threads interface.

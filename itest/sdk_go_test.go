@@ -89,6 +89,8 @@ func TestGoSDK(t *testing.T) {
 		}
 		capture(hub, "attachment", func(h *sentry.Hub) {
 			h.Scope().AddAttachment(&sentry.Attachment{Filename: "order.json", ContentType: "application/json", Payload: []byte(`{"order":42}`)})
+			h.AddBreadcrumb(&sentry.Breadcrumb{Type: "http", Category: "http", Level: sentry.LevelWarning,
+				Message: "POST /reserve", Data: map[string]any{"status_code": 503}}, nil)
 			h.CaptureException(failOtherLine(42))
 		})
 		capture(hub, "panic", func(h *sentry.Hub) {
@@ -130,6 +132,12 @@ func TestGoSDK(t *testing.T) {
 			case "attachment":
 				if len(ev.Attachments) != 1 || ev.Attachments[0].Filename != "order.json" || ev.Attachments[0].Size != int64(len(`{"order":42}`)) {
 					t.Errorf("attachment not stored with its event: %+v", ev.Attachments)
+				}
+				// The breadcrumb reaches the normalized event the API serves.
+				if b := ev.Data.Breadcrumbs; b == nil || len(b.Values) != 1 || b.Values[0].Message != "POST /reserve" ||
+					b.Values[0].Level != "warning" || b.Values[0].Type != "http" || b.Values[0].Timestamp.IsZero() ||
+					b.Values[0].Data["status_code"] != float64(503) {
+					t.Errorf("breadcrumbs in the normalized event = %+v, want the one POST /reserve warning", b)
 				}
 			case "panic":
 				if !strings.Contains(ev.Title, "assignment to entry in nil map") || ev.Level != "fatal" {

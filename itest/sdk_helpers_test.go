@@ -31,6 +31,19 @@ type StoredEvent struct {
 	Level    string          `json:"level"`
 	Platform string          `json:"platform"`
 	Payload  json.RawMessage `json:"payload"`
+	// Data is the normalized event, as far as the tests read it.
+	Data struct {
+		Breadcrumbs *struct {
+			Values []struct {
+				Timestamp time.Time      `json:"timestamp"`
+				Type      string         `json:"type"`
+				Category  string         `json:"category"`
+				Level     string         `json:"level"`
+				Message   string         `json:"message"`
+				Data      map[string]any `json:"data"`
+			} `json:"values"`
+		} `json:"breadcrumbs"`
+	} `json:"data"`
 	Grouping struct {
 		DecidedBy string `json:"decided_by"`
 		Hash      string `json:"hash"`

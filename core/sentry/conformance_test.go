@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // corpusDir finds ../shared/corpus relative to the repository root (the
@@ -89,8 +91,79 @@ func normalizeEnvelope(tb testing.TB, name string, body []byte, recv time.Time) 
 		if ev.EventID == "" || Title(ev) == "" {
 			tb.Errorf("%s: normalized event lacks an id or a title: %+v", name, ev)
 		}
+		corpusCrumbs += checkBreadcrumbsCarried(tb, name, it.Payload, ev)
 	}
 	return n, nil
+}
+
+// corpusCrumbs counts the breadcrumbs TestConformanceCorpus saw carried
+// from a payload into its normalized event.
+var corpusCrumbs int
+
+// checkBreadcrumbsCarried decodes payload's breadcrumbs independently (with
+// encoding/json) and checks that each object entry (the newest
+// maxBreadcrumbs) reached the normalized event with its message, category
+// and a timestamp when it had a valid one. It returns how many it checked.
+func checkBreadcrumbsCarried(tb testing.TB, name string, payload []byte, ev *core.EventData) int {
+	tb.Helper()
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(payload, &raw) != nil {
+		return 0
+	}
+	field := raw["breadcrumbs"]
+	if len(field) == 0 {
+		field = raw["sentry.interfaces.Breadcrumbs"]
+	}
+	var list []any
+	if json.Unmarshal(field, &list) != nil {
+		var wrapped struct{ Values []any }
+		if json.Unmarshal(field, &wrapped) != nil {
+			return 0
+		}
+		list = wrapped.Values
+	}
+	var want []map[string]any
+	for _, e := range list {
+		if m, ok := e.(map[string]any); ok {
+			want = append(want, m)
+		}
+	}
+	if len(want) > maxBreadcrumbs {
+		want = want[len(want)-maxBreadcrumbs:]
+	}
+	var got []core.Breadcrumb
+	if ev.Breadcrumbs != nil {
+		got = ev.Breadcrumbs.Values
+	}
+	if len(got) != len(want) {
+		tb.Errorf("%s: %d breadcrumbs normalized, want %d", name, len(got), len(want))
+		return 0
+	}
+	for i, w := range want {
+		g := got[i]
+		if m, _ := w["message"].(string); len(m) <= 8192 && g.Message != m {
+			tb.Errorf("%s: breadcrumb %d message %q, want %q", name, i, g.Message, m)
+		}
+		if c, _ := w["category"].(string); len(c) <= 128 && g.Category != c {
+			tb.Errorf("%s: breadcrumb %d category %q, want %q", name, i, g.Category, c)
+		}
+		switch ts := w["timestamp"].(type) {
+		case float64:
+			if g.Timestamp.IsZero() {
+				tb.Errorf("%s: breadcrumb %d lost its timestamp %v", name, i, ts)
+			}
+		case string:
+			if _, ok := ParseTimestamp(ts); ok && g.Timestamp.IsZero() {
+				tb.Errorf("%s: breadcrumb %d lost its timestamp %q", name, i, ts)
+			}
+		}
+		switch g.Level {
+		case core.LevelFatal, core.LevelError, core.LevelWarning, core.LevelInfo, core.LevelDebug:
+		default:
+			tb.Errorf("%s: breadcrumb %d level %q", name, i, g.Level)
+		}
+	}
+	return len(want)
 }
 
 // TestConformanceCorpus normalizes every event and envelope of the shared
@@ -101,6 +174,7 @@ func TestConformanceCorpus(t *testing.T) {
 	broken := knownBroken(t, root)
 	recv := time.Now()
 	var total, accepted, skipped int
+	corpusCrumbs = 0
 
 	// Captured SDK requests: every body is an envelope.
 	sdkFiles, _ := filepath.Glob(filepath.Join(root, "sdk", "*", "[0-9][0-9][0-9].json"))
@@ -174,12 +248,14 @@ func TestConformanceCorpus(t *testing.T) {
 				return nil
 			}
 			total++
-			if _, err := Normalize(body, NormalizeOptions{Received: recv}); err != nil {
+			ev, err := Normalize(body, NormalizeOptions{Received: recv})
+			if err != nil {
 				if !broken[p] {
 					t.Errorf("%s: rejected: %v", p, err)
 				}
 				return nil
 			}
+			corpusCrumbs += checkBreadcrumbsCarried(t, p, body, ev)
 			accepted++
 			return nil
 		}
@@ -208,7 +284,10 @@ func TestConformanceCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d/%d accepted and normalized (%d files skipped: schemas, raw reports, docs)", accepted, total, skipped)
+	t.Logf("%d/%d accepted and normalized (%d files skipped: schemas, raw reports, docs); %d breadcrumbs carried through", accepted, total, skipped, corpusCrumbs)
+	if len(sdkFiles) > 0 && corpusCrumbs == 0 {
+		t.Error("no breadcrumb of the captured SDK requests reached a normalized event")
+	}
 	if total == 0 {
 		t.Fatal("the corpus holds no events")
 	}

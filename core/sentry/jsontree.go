@@ -29,7 +29,7 @@ const (
 // rawMembers are top-level members Normalize never reads: they are
 // validated but not built into nodes (their text stays in the source).
 var rawMembers = map[string]bool{
-	"breadcrumbs": true, "sentry.interfaces.Breadcrumbs": true, "modules": true, "debug_meta": true,
+	"modules": true, "debug_meta": true,
 	"sentry.interfaces.DebugMeta": true, "spans": true, "measurements": true, "breakdowns": true, "_meta": true,
 }
 

@@ -62,6 +62,9 @@ type normalizer struct {
 	opts NormalizeOptions
 	ev   *core.EventData
 	f    fields
+	// drift is the clock-drift correction added to every timestamp of the
+	// event (zero when within tolerance).
+	drift time.Duration
 }
 
 // fields are the node indexes of the top-level members, -1 when absent.
@@ -76,7 +79,7 @@ type fields struct {
 	user, legacyUser, request, legacyRequest                                 int
 	contexts, legacyContexts, extra                                          int
 	csp, legacyCSP, hpkp, legacyHPKP, expectCT, legacyExpectCT               int
-	expectStaple, legacyExpectStaple                                         int
+	expectStaple, legacyExpectStaple, breadcrumbs, legacyBreadcrumbs         int
 }
 
 // collect walks the top-level object once and remembers where each known
@@ -89,7 +92,7 @@ func (n *normalizer) collect() {
 		&f.exception, &f.legacyException, &f.stacktrace, &f.legacyStacktrace, &f.threads,
 		&f.legacyThreads, &f.template, &f.legacyTemplate, &f.user, &f.legacyUser, &f.request,
 		&f.legacyRequest, &f.contexts, &f.legacyContexts, &f.extra, &f.csp, &f.legacyCSP,
-		&f.hpkp, &f.legacyHPKP, &f.expectCT, &f.legacyExpectCT, &f.expectStaple, &f.legacyExpectStaple} {
+		&f.hpkp, &f.legacyHPKP, &f.expectCT, &f.legacyExpectCT, &f.expectStaple, &f.legacyExpectStaple, &f.breadcrumbs, &f.legacyBreadcrumbs} {
 		*p = -1
 	}
 	n.t.children(0, func(c int) {
@@ -179,6 +182,10 @@ func (n *normalizer) collect() {
 			p = &f.expectStaple
 		case "sentry.interfaces.ExpectStaple":
 			p = &f.legacyExpectStaple
+		case "breadcrumbs":
+			p = &f.breadcrumbs
+		case "sentry.interfaces.Breadcrumbs":
+			p = &f.legacyBreadcrumbs
 		default:
 			return
 		}
@@ -245,6 +252,7 @@ func (n *normalizer) run() {
 	ev.ExpectStaple = n.object("expectstaple", n.pick(f.expectStaple, f.legacyExpectStaple))
 	n.normalizeRequest()
 	n.normalizeUser()
+	ev.Breadcrumbs = n.breadcrumbs(n.pick(f.breadcrumbs, f.legacyBreadcrumbs))
 
 	ev.Tags = n.tags(f.tags)
 	ev.Type = n.eventType()

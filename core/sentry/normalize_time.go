@@ -27,6 +27,7 @@ func (n *normalizer) timestamp() {
 	if sent := n.opts.SentAt; !sent.IsZero() {
 		drift := recv.Sub(sent)
 		if drift >= driftTolerance || drift <= -driftTolerance {
+			n.drift = drift
 			if ok {
 				ts = ts.Add(drift)
 			}
