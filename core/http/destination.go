@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"net/url"
+	"regexp"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
@@ -43,6 +44,15 @@ type destinationRequest struct {
 	WebhookURL     string            `json:"webhook_url"`
 	WebhookHeaders map[string]string `json:"webhook_headers"`
 }
+
+// apiPluginName is what an API caller may name as a plugin: a bare name
+// that the plugin host resolves in its plugin folder, never a path (paths
+// are for config.yaml, which only the operator writes).
+var apiPluginName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// errAPIPlugin answers any plugin that is not such a name; the host answers
+// a missing plugin with the same words.
+var errAPIPlugin = core.FieldErrorf("plugin", "plugin must name an installed plugin (lowercase letters, digits and -, such as webhook, slack or email); paths are allowed only in config.yaml")
 
 // legacyPlugins maps the original API's destination types to plugins.
 var legacyPlugins = map[string]string{"generic_webhook": "webhook", "slack_webhook": "slack"}
@@ -85,6 +95,8 @@ func (r *destinationRequest) destination(projectID int64) (*core.Destination, er
 		}
 	case r.Plugin == nil || *r.Plugin == "":
 		return nil, core.FieldErrorf("plugin", "plugin is required (webhook, slack, email, or your own)")
+	case !apiPluginName.MatchString(*r.Plugin):
+		return nil, errAPIPlugin
 	default:
 		d.Plugin = *r.Plugin
 	}

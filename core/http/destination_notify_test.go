@@ -16,11 +16,22 @@ import (
 // fakeNotifier validates like a plugin host would: known plugins webhook
 // and slack, config.url required; SendTest fails when config.fail is set.
 type fakeNotifier struct {
-	mu    sync.Mutex
-	tests []*core.Destination
+	mu         sync.Mutex
+	tests      []*core.Destination
+	validation int
+}
+
+// validated returns how many destinations ValidateDestination saw.
+func (f *fakeNotifier) validated() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.validation
 }
 
 func (f *fakeNotifier) ValidateDestination(_ context.Context, d *core.Destination) error {
+	f.mu.Lock()
+	f.validation++
+	f.mu.Unlock()
 	if d.Name == "" {
 		return core.FieldErrorf("name", "name is required")
 	}

@@ -13,9 +13,10 @@ import (
 // Notify delivers n through dest's plugin, configured with dest.Config.
 // The error keeps the plugin's classification (sdk.IsPermanent,
 // sdk.RetryAfterOf); a crashed plugin gives an *sdk.TransportError and is
-// restarted on the next call.
+// restarted on the next call. Only a destination of config.yaml may name
+// its plugin by path (see ResolveName).
 func (h *Host) Notify(ctx context.Context, dest *core.Destination, n sdk.Notification) error {
-	path, err := h.Resolve(dest.Plugin)
+	path, err := h.resolveFor(dest)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,13 @@ func (h *Host) Validate(ctx context.Context, plugin string, config map[string]an
 	if err != nil {
 		return err
 	}
+	return h.validate(ctx, path, plugin, config)
+}
+
+// validate asks the plugin at path to check config.
+func (h *Host) validate(ctx context.Context, path, plugin string, config map[string]any) error {
 	c := h.pluginConfig(config)
+	var err error
 	for attempt := 0; ; attempt++ {
 		err = h.call(ctx, path, nil, false, func(p sdk.Notifier) error { return p.Validate(ctx, c) })
 		if !sdk.IsTransportError(err) || attempt == 1 {
@@ -69,7 +76,9 @@ func (h *Host) Validate(ctx context.Context, plugin string, config map[string]an
 
 // ValidateDestination checks everything about d that can be wrong: name,
 // plugin, config (through the plugin) and the when filter. The admin API
-// answers its error with 400 naming the field.
+// answers its error with 400 naming the field. A destination whose Source
+// is not "config" may only name a plugin of the plugin folder
+// (ResolveName), so an API caller can never make the server run a path.
 func (h *Host) ValidateDestination(ctx context.Context, d *core.Destination) error {
 	if strings.TrimSpace(d.Name) == "" {
 		return core.FieldErrorf("name", "name is required")
@@ -79,7 +88,11 @@ func (h *Host) ValidateDestination(ctx context.Context, d *core.Destination) err
 	if _, err := CompileWhen(d.When); err != nil {
 		return err
 	}
-	return h.Validate(ctx, d.Plugin, d.Config)
+	path, err := h.resolveFor(d)
+	if err != nil {
+		return err
+	}
+	return h.validate(ctx, path, d.Plugin, d.Config)
 }
 
 // SendTest delivers TestPayload to dest right away, bypassing the outbox

@@ -71,10 +71,11 @@ func NewHost(cfg Config, logger *slog.Logger) *Host {
 	return &Host{cfg: cfg, logger: logger, dir: dir, procs: map[procKey]*slot{}}
 }
 
-// Resolve returns the executable for a destination's plugin: a name
-// ("webhook") is PluginDir/periscope-plugin-<name>; anything with a path
-// separator is a path. It fails with EINVALID naming "plugin" when the
-// name is malformed or the file is missing or not executable.
+// Resolve returns the executable for a plugin the operator named (in
+// config.yaml): a name ("webhook") is PluginDir/periscope-plugin-<name>;
+// anything with a path separator is a path. It fails with EINVALID naming
+// "plugin" when the name is malformed or the file is missing or not
+// executable. Names from the admin API go through ResolveName instead.
 func (h *Host) Resolve(plugin string) (string, error) {
 	var path string
 	switch {
@@ -98,6 +99,44 @@ func (h *Host) Resolve(plugin string) (string, error) {
 		return "", core.FieldErrorf("plugin", "plugin %q at %s is not an executable file", plugin, path)
 	}
 	return path, nil
+}
+
+// apiPluginName is what a destination made through the admin API may name
+// as its plugin: a bare name of the plugin folder, never a path.
+var apiPluginName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// errAPIPlugin is the one answer to any plugin an API destination may not
+// use, missing or not allowed alike, so the answer tells nothing about
+// which files exist on the host.
+var errAPIPlugin = core.FieldErrorf("plugin", "plugin must name an installed plugin (lowercase letters, digits and -, such as webhook, slack or email); paths are allowed only in config.yaml")
+
+// ResolveName returns the executable for a plugin named by an admin API
+// caller: only a name matching [a-z0-9-]+ that is an executable
+// PluginDir/periscope-plugin-<name>. Every failure is the same EINVALID
+// naming "plugin", whatever the reason.
+func (h *Host) ResolveName(plugin string) (string, error) {
+	if !apiPluginName.MatchString(plugin) {
+		return "", errAPIPlugin
+	}
+	path := filepath.Join(h.dir, PluginPrefix+plugin)
+	if filepath.Dir(path) != filepath.Clean(h.dir) {
+		return "", errAPIPlugin
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm()&0o111 == 0 {
+		return "", errAPIPlugin
+	}
+	return path, nil
+}
+
+// resolveFor returns the executable of d's plugin: a destination of
+// config.yaml (the operator's) may name a path, any other only a plugin of
+// the plugin folder (ResolveName).
+func (h *Host) resolveFor(d *core.Destination) (string, error) {
+	if d.Source == "config" {
+		return h.Resolve(d.Plugin)
+	}
+	return h.ResolveName(d.Plugin)
 }
 
 // pluginConfig copies config and sets the reserved keys the host owns.
