@@ -56,6 +56,9 @@ func TestNotifyDelivery(t *testing.T) {
 		s := StartServer(t, db, fmt.Sprintf(`
 notify:
   public_url: https://periscope.example.com
+  # The local aiosmtpd relay: SMTP to a loopback address needs the
+  # operator's explicit allow-list (allow_private_networks is for HTTP).
+  allow_private_hosts: ["127.0.0.1:%d"]
   poll_interval: 200ms
   backoff: {base: 100ms, max: 1s, max_attempts: 10}
   destinations:
@@ -71,7 +74,7 @@ alerts:
       events: 3
       window: 10m
       action_interval: 1h
-`, smtp.Port, jsonlBin, jsonlOut))
+`, smtp.Port, smtp.Port, jsonlBin, jsonlOut))
 		p := s.CreateProject("notify-app")
 		dests := fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations", p.ID)
 		hookID := s.CreateDestination(t, p.ID, map[string]any{"name": "hook", "plugin": "webhook",

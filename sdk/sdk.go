@@ -46,6 +46,12 @@ const (
 // addresses. The host always sets it; users cannot.
 const AllowPrivateNetworksKey = notifier.AllowPrivateNetworksKey
 
+// AllowPrivateHostsKey is the reserved config key through which the host
+// passes the operator's allow-list of internal addresses (a local SMTP
+// relay, say) that a plugin may reach. The host always sets it; users
+// cannot.
+const AllowPrivateHostsKey = notifier.AllowPrivateHostsKey
+
 // ParseConfig decodes a JSON object into a Config.
 func ParseConfig(data []byte) (Config, error) { return notifier.ParseConfig(data) }
 

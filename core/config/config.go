@@ -195,6 +195,7 @@ func Default() map[string]any {
 		"grouping.sentry_rules":         "",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
+		"notify.allow_private_hosts":    []string{},
 		"notify.public_url":             "",
 		"notify.poll_interval":          "1s",
 		"notify.batch_size":             32,

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/sdk/httpclient"
 )
 
 // Config configures the plugin host and the dispatcher; it is the notify:
@@ -19,6 +20,14 @@ type Config struct {
 	// The host passes it to every plugin as the reserved config key
 	// allow_private_networks, overriding any value a destination sets.
 	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
+	// AllowPrivateHosts lists internal addresses ("IP", "IP:port" or a
+	// CIDR prefix; no host names) that plugins may reach although they are
+	// loopback, private or link-local: a local SMTP relay, say. The email
+	// plugin honours only this list (AllowPrivateNetworks is for HTTP
+	// plugins). The host passes it to every plugin as the reserved config
+	// key allow_private_hosts, overriding any value a destination sets, so
+	// only the operator opens an internal address.
+	AllowPrivateHosts []string `koanf:"allow_private_hosts"`
 	// PublicURL is Periscope's external base URL; issue links in
 	// notifications are PublicURL + "/api/admin/issues/<id>". Empty: no
 	// links.
@@ -106,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.Backoff.MaxAttempts < 1 {
 		bad("backoff.max_attempts", "must be at least 1")
+	}
+	if _, err := httpclient.ParseAllowList(c.AllowPrivateHosts); err != nil {
+		bad("allow_private_hosts", err.Error())
 	}
 	return errors.Join(errs...)
 }

@@ -141,11 +141,16 @@ func (h *Host) resolveFor(d *core.Destination) (string, error) {
 
 // pluginConfig copies config and sets the reserved keys the host owns.
 func (h *Host) pluginConfig(config map[string]any) sdk.Config {
-	c := make(sdk.Config, len(config)+1)
+	c := make(sdk.Config, len(config)+2)
 	for k, v := range config {
 		c[k] = v
 	}
 	c[sdk.AllowPrivateNetworksKey] = h.cfg.AllowPrivateNetworks
+	hosts := make([]any, len(h.cfg.AllowPrivateHosts))
+	for i, s := range h.cfg.AllowPrivateHosts {
+		hosts[i] = s
+	}
+	c[sdk.AllowPrivateHostsKey] = hosts
 	return c
 }
 

@@ -120,6 +120,7 @@ func TestValidateThroughPlugins(t *testing.T) {
 	ctx := context.Background()
 	strict := mustHost(t, Config{})
 	lax := mustHost(t, Config{AllowPrivateNetworks: true})
+	relay := mustHost(t, Config{AllowPrivateHosts: []string{"127.0.0.1:2525"}})
 	for _, tc := range []struct {
 		host   *Host
 		plugin string
@@ -138,6 +139,14 @@ func TestValidateThroughPlugins(t *testing.T) {
 		{strict, "email", map[string]any{"host": "smtp.example.com", "from": "a@example.com", "to": []any{"b@example.com", "nope"}}, "config.to[1]"},
 		{strict, "email", map[string]any{"host": "smtp.example.com", "from": "a@example.com", "to": "b@example.com"}, ""},
 		{strict, "carrier-pigeon", map[string]any{}, "plugin"},
+		// SMTP to a private relay: only the operator's allow-list opens
+		// it; a destination cannot list itself, and allow_private_networks
+		// is for HTTP plugins.
+		{strict, "email", map[string]any{"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "a@example.com", "to": "b@example.com"}, "config.host"},
+		{lax, "email", map[string]any{"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "a@example.com", "to": "b@example.com"}, "config.host"},
+		{strict, "email", map[string]any{"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "a@example.com", "to": "b@example.com", "allow_private_hosts": []any{"127.0.0.1"}}, "config.host"},
+		{relay, "email", map[string]any{"host": "127.0.0.1", "port": 2525, "tls": "none", "from": "a@example.com", "to": "b@example.com"}, ""},
+		{relay, "email", map[string]any{"host": "127.0.0.1", "port": 25, "tls": "none", "from": "a@example.com", "to": "b@example.com"}, "config.host"},
 	} {
 		err := tc.host.Validate(ctx, tc.plugin, tc.config)
 		if tc.field == "" {

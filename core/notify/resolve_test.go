@@ -84,3 +84,13 @@ func TestAPIDestinationNamesARealPlugin(t *testing.T) {
 		t.Fatalf("ValidateDestination(webhook) = %v", err)
 	}
 }
+
+func TestConfigValidatesAllowPrivateHosts(t *testing.T) {
+	if err := (Config{AllowPrivateHosts: []string{"127.0.0.1:25", "10.0.0.0/8", "::1"}}).Validate(); err != nil {
+		t.Errorf("valid allow-list: %v", err)
+	}
+	err := (Config{AllowPrivateHosts: []string{"relay.internal"}}).Validate()
+	if err == nil || !strings.Contains(err.Error(), "allow_private_hosts") {
+		t.Errorf("Validate(host name in allow_private_hosts) = %v, want an error naming notify.allow_private_hosts", err)
+	}
+}

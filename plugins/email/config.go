@@ -5,12 +5,14 @@ import (
 	"crypto/x509"
 	"net"
 	"net/mail"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/periscope-hq/periscope/sdk"
+	"github.com/periscope-hq/periscope/sdk/httpclient"
 )
 
 // TLS modes.
@@ -31,6 +33,10 @@ type config struct {
 	subjectPrefix      string
 	timeout            time.Duration
 	rootCAs            *x509.CertPool // nil: the system's
+	// allow lists the internal addresses the operator lets plugins reach
+	// (notify.allow_private_hosts); every other loopback, private or
+	// link-local address is refused, checked on the address dialed.
+	allow httpclient.AllowList
 }
 
 func parseConfig(c sdk.Config) (*config, error) {
@@ -39,6 +45,9 @@ func parseConfig(c sdk.Config) (*config, error) {
 		return nil, err
 	}
 	cfg := &config{}
+	if cfg.allow, err = httpclient.ParseAllowList(c.AllowPrivateHosts()); err != nil {
+		return nil, sdk.FieldError(sdk.AllowPrivateHostsKey, "(notify.allow_private_hosts) %v", err)
+	}
 	if cfg.host, err = c.String("host", true); err != nil {
 		return nil, err
 	} else if net.ParseIP(cfg.host) == nil && strings.ContainsAny(cfg.host, " /:@\r\n") {
@@ -59,6 +68,9 @@ func parseConfig(c sdk.Config) (*config, error) {
 		return nil, err
 	} else if cfg.port < 1 || cfg.port > 65535 {
 		return nil, sdk.FieldError("port", "must be between 1 and 65535")
+	}
+	if !cfg.hostAllowed() {
+		return nil, sdk.FieldError("host", "is a loopback, private or link-local address; to use a local relay, the operator lists it in notify.allow_private_hosts (as IP or IP:port)")
 	}
 	if cfg.username, err = c.String("username", false); err != nil {
 		return nil, err
@@ -125,6 +137,25 @@ func parseConfig(c sdk.Config) (*config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// hostAllowed is the validation-time half of the outbound guard: a literal
+// internal IP, or localhost, must be on the allow-list with this port.
+// Names are checked again on the address actually dialed (send).
+func (c *config) hostAllowed() bool {
+	name := strings.TrimSuffix(strings.ToLower(c.host), ".")
+	var ips []netip.Addr
+	if ip, err := netip.ParseAddr(name); err == nil {
+		ips = append(ips, ip)
+	} else if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		ips = append(ips, netip.MustParseAddr("127.0.0.1"))
+	}
+	for _, ip := range ips {
+		if httpclient.Forbidden(ip) && !c.allow.Allows(netip.AddrPortFrom(ip, uint16(c.port))) {
+			return false
+		}
+	}
+	return true
 }
 
 // tlsConfig is the client TLS configuration for the server.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/sdk"
+	"github.com/periscope-hq/periscope/sdk/httpclient"
 )
 
 const version = "1.0.0"
@@ -64,7 +65,10 @@ func send(ctx context.Context, cfg *config, msg []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
 	addr := net.JoinHostPort(cfg.host, strconv.Itoa(cfg.port))
-	dialer := &net.Dialer{}
+	// The guard judges every address dialed (after DNS); the SMTP plugin
+	// ignores allow_private_networks, which is for HTTP plugins: only the
+	// operator's explicit list opens a private relay.
+	dialer := &net.Dialer{Control: httpclient.ControlAllowing(false, cfg.allow)}
 	var conn net.Conn
 	var err error
 	if cfg.mode == modeTLS {
@@ -72,7 +76,12 @@ func send(ctx context.Context, cfg *config, msg []byte) error {
 	} else {
 		conn, err = dialer.DialContext(ctx, "tcp", addr)
 	}
-	if err != nil {
+	var fe *httpclient.ForbiddenAddressError
+	if errors.As(err, &fe) {
+		// One message per address, never the port or the dial error, so a
+		// refusal tells nothing about which ports are open.
+		return sdk.Permanent(fmt.Errorf("email: refusing to connect to %s: loopback, private and link-local addresses are refused unless the operator lists them in notify.allow_private_hosts", fe.Addr))
+	} else if err != nil {
 		return err
 	}
 	defer conn.Close()

@@ -78,7 +78,7 @@ func decodedSubject(tb testing.TB, h mail.Header) string {
 func TestConformancePlainRelay(t *testing.T) {
 	srv := mustStartSMTP(t, "none", "")
 	sdktest.Conformance(t, &email{}, sdk.Config{
-		"host": "127.0.0.1", "port": srv.port, "tls": "none",
+		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.port, "tls": "none",
 		"from": "Periscope <alerts@example.com>", "to": []any{"ops@example.com", "dev@example.com"},
 		"subject_prefix": "[P] ", "timeout": "10s",
 	})
@@ -104,7 +104,7 @@ func TestSTARTTLSWithAuth(t *testing.T) {
 	remote := sdktest.Serve(t, &email{})
 	ctx := context.Background()
 	cfg := sdk.Config{
-		"host": "127.0.0.1", "port": float64(srv.port), "ca_file": srv.caFile,
+		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": float64(srv.port), "ca_file": srv.caFile,
 		"username": "periscope", "password": "hunter2",
 		"from": "alerts@example.com", "to": "Ops Team <ops@example.com>",
 	}
@@ -161,7 +161,7 @@ func TestImplicitTLS(t *testing.T) {
 	srv := mustStartSMTP(t, "tls", "")
 	e := &email{}
 	ctx := context.Background()
-	if err := e.Configure(ctx, sdk.Config{"host": "127.0.0.1", "port": srv.port, "tls": "tls", "ca_file": srv.caFile, "from": "a@example.com", "to": "b@example.com"}); err != nil {
+	if err := e.Configure(ctx, sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.port, "tls": "tls", "ca_file": srv.caFile, "from": "a@example.com", "to": "b@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Notify(ctx, sdktest.SampleNotification(1)); err != nil {
@@ -183,12 +183,12 @@ func TestSMTPErrorsClassified(t *testing.T) {
 		permanent bool
 		text      string
 	}{
-		{"450 mailbox busy", sdk.Config{"host": "127.0.0.1", "port": plain.port, "tls": "none", "from": "a@example.com", "to": "busy@example.com"}, false, "450"},
-		{"550 no such user", sdk.Config{"host": "127.0.0.1", "port": plain.port, "tls": "none", "from": "a@example.com", "to": "nobody@example.com"}, true, "550"},
-		{"no STARTTLS offered", sdk.Config{"host": "127.0.0.1", "port": plain.port, "from": "a@example.com", "to": "b@example.com"}, true, "STARTTLS"},
-		{"wrong password", sdk.Config{"host": "127.0.0.1", "port": withAuth.port, "ca_file": withAuth.caFile, "username": "periscope", "password": "wrong", "from": "a@example.com", "to": "b@example.com"}, true, "535"},
-		{"untrusted certificate", sdk.Config{"host": "127.0.0.1", "port": withAuth.port, "username": "periscope", "password": "hunter2", "from": "a@example.com", "to": "b@example.com"}, false, "certificate"},
-		{"connection refused", sdk.Config{"host": "127.0.0.1", "port": freePort(t), "tls": "none", "from": "a@example.com", "to": "b@example.com", "timeout": "2s"}, false, "refused"},
+		{"450 mailbox busy", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "tls": "none", "from": "a@example.com", "to": "busy@example.com"}, false, "450"},
+		{"550 no such user", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "tls": "none", "from": "a@example.com", "to": "nobody@example.com"}, true, "550"},
+		{"no STARTTLS offered", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "from": "a@example.com", "to": "b@example.com"}, true, "STARTTLS"},
+		{"wrong password", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.port, "ca_file": withAuth.caFile, "username": "periscope", "password": "wrong", "from": "a@example.com", "to": "b@example.com"}, true, "535"},
+		{"untrusted certificate", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.port, "username": "periscope", "password": "hunter2", "from": "a@example.com", "to": "b@example.com"}, false, "certificate"},
+		{"connection refused", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": freePort(t), "tls": "none", "from": "a@example.com", "to": "b@example.com", "timeout": "2s"}, false, "refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &email{}
@@ -268,3 +268,7 @@ func TestMessageHeadersCannotBeInjected(t *testing.T) {
 		t.Errorf("Message-ID = %q", got)
 	}
 }
+
+// localRelay is the operator's allow-list (notify.allow_private_hosts) that
+// lets these tests reach their SMTP servers on 127.0.0.1.
+var localRelay = []any{"127.0.0.1"}

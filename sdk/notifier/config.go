@@ -16,6 +16,14 @@ import (
 // survives, the host overwrites it.
 const AllowPrivateNetworksKey = "allow_private_networks"
 
+// AllowPrivateHostsKey is a reserved config key that the host sets on every
+// plugin's config from notify.allow_private_hosts: the operator's list of
+// internal addresses ("IP", "IP:port" or a CIDR prefix) a plugin may reach
+// although they are loopback, private or link-local, such as a local SMTP
+// relay. Like AllowPrivateNetworksKey, no user-supplied value survives.
+// Plugins pass Config.AllowPrivateHosts to httpclient.ParseAllowList.
+const AllowPrivateHostsKey = "allow_private_hosts"
+
 // Config is a destination's plugin configuration as decoded from YAML or
 // JSON: strings, bools, float64 or int numbers, []any and map[string]any.
 // The getters return a *ConfigError naming the key when a value has the
@@ -169,11 +177,12 @@ func (c Config) StringList(key string) ([]string, error) {
 }
 
 // CheckKeys returns a *ConfigError for the first key (in sorted order) that
-// is neither in known nor reserved (AllowPrivateNetworksKey), so typos do
+// is neither in known nor reserved (AllowPrivateNetworksKey,
+// AllowPrivateHostsKey), so typos do
 // not pass silently.
 func (c Config) CheckKeys(known ...string) error {
 	for _, k := range sortedKeys(c) {
-		if k == AllowPrivateNetworksKey {
+		if k == AllowPrivateNetworksKey || k == AllowPrivateHostsKey {
 			continue
 		}
 		found := false
@@ -192,6 +201,23 @@ func (c Config) CheckKeys(known ...string) error {
 func (c Config) AllowPrivateNetworks() bool {
 	b, _ := c[AllowPrivateNetworksKey].(bool)
 	return b
+}
+
+// AllowPrivateHosts returns the operator's allow-list of internal
+// addresses (AllowPrivateHostsKey); entries that are not strings are
+// returned as "" so that parsing them fails.
+func (c Config) AllowPrivateHosts() []string {
+	switch v := c[AllowPrivateHostsKey].(type) {
+	case []string:
+		return v
+	case []any:
+		out := make([]string, len(v))
+		for i, e := range v {
+			out[i], _ = e.(string)
+		}
+		return out
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

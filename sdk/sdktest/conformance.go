@@ -78,7 +78,7 @@ func Conformance(t *testing.T, n sdk.Notifier, validConfig sdk.Config) {
 
 	t.Run("ValidateWrongTypes", func(t *testing.T) {
 		for key := range validConfig {
-			if key == sdk.AllowPrivateNetworksKey {
+			if key == sdk.AllowPrivateNetworksKey || key == sdk.AllowPrivateHostsKey { // reserved: set by the host
 				continue
 			}
 			bad := copyConfig(validConfig)
