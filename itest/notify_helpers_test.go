@@ -28,6 +28,7 @@ import (
 type Payload struct {
 	IdempotencyKey string `json:"idempotency_key"`
 	Test           bool   `json:"test"`
+	IssueURL       string `json:"issue_url"`
 	Alert          struct {
 		ID        int64     `json:"id"`
 		Kind      string    `json:"kind"`
@@ -57,6 +58,18 @@ type Payload struct {
 			Key   string `json:"key"`
 			Value string `json:"value"`
 		} `json:"tags"`
+		Message   string `json:"message"`
+		Exception *struct {
+			Type   string `json:"type"`
+			Value  string `json:"value"`
+			Module string `json:"module"`
+			Frames []struct {
+				Function string `json:"function"`
+				Filename string `json:"filename"`
+				Module   string `json:"module"`
+				Lineno   int    `json:"lineno"`
+			} `json:"frames"`
+		} `json:"exception"`
 	} `json:"event"`
 }
 

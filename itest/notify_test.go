@@ -236,12 +236,31 @@ func checkPayload(t *testing.T, n Payload, p *Project, issue Issue, eventID, kin
 	is := n.Issue
 	if is.Title != issue.Title || !strings.HasPrefix(is.Title, "*itest.quotaError: quota 1 exceeded") || is.Culprit != issue.Culprit ||
 		is.Level != "error" || is.Platform != "go" || is.Status != "unresolved" || is.Count != 1 ||
-		is.FirstSeen.IsZero() || is.LastSeen.Before(is.FirstSeen) || is.URL != fmt.Sprintf("https://periscope.example.com/api/admin/issues/%d", is.ID) {
+		is.FirstSeen.IsZero() || is.LastSeen.Before(is.FirstSeen) {
 		t.Errorf("payload issue %+v, API issue %+v", is, issue)
+	}
+	// The link is the issue's page for people, not the admin API.
+	if want := fmt.Sprintf("https://periscope.example.com/issues/%d", is.ID); n.IssueURL != want || is.URL != want {
+		t.Errorf("payload issue_url %q, issue.url %q; want %q for both", n.IssueURL, is.URL, want)
 	}
 	if n.Event.ID != eventID || n.Event.Environment != "itest" || n.Event.Release != "itest@1.0.0" || n.Event.Tags == nil {
 		t.Errorf("payload event %+v, want id %s, environment itest, release itest@1.0.0", n.Event, eventID)
 	}
+	// The exception sentry-go sent, with its top in-app frames, newest
+	// (sendError, where it was captured) first.
+	x := n.Event.Exception
+	if x == nil || x.Type != "*itest.quotaError" || !strings.HasPrefix(x.Value, "quota ") || len(x.Frames) == 0 || len(x.Frames) > 5 {
+		t.Fatalf("payload exception %+v, want *itest.quotaError with 1 to 5 frames", x)
+	}
+	if f := x.Frames[0]; f.Function != "sendError" || !strings.HasSuffix(f.Filename, "notify_test.go") || f.Lineno <= 0 {
+		t.Errorf("payload top frame %+v, want sendError in notify_test.go with a line", f)
+	}
+}
+
+// topFrame is the payload's newest frame as the plugins print it.
+func topFrame(n Payload) string {
+	f := n.Event.Exception.Frames[0]
+	return fmt.Sprintf("%s:%d in %s", f.Filename, f.Lineno, f.Function)
 }
 
 // checkSignedRequest finds the delivered request with key and verifies
@@ -295,14 +314,14 @@ func checkSlack(t *testing.T, body []byte, n Payload) {
 	if !strings.Contains(m.Text, n.Issue.Title) || !strings.Contains(m.Text, "notify-app") {
 		t.Errorf("slack fallback text %q", m.Text)
 	}
-	var header, section, fields, button string
+	var header, sections, fields, button string
 	for _, b := range m.Blocks {
 		switch b.Type {
 		case "header":
 			header = b.Text.Text
 		case "section":
 			if b.Text != nil {
-				section = b.Text.Text
+				sections += b.Text.Text + "\n"
 			}
 			for _, f := range b.Fields {
 				fields += f.Text + "|"
@@ -318,16 +337,22 @@ func checkSlack(t *testing.T, body []byte, n Payload) {
 	if !strings.Contains(header, "New issue in notify-app") {
 		t.Errorf("slack header %q", header)
 	}
-	if !strings.Contains(section, n.Issue.URL) || !strings.Contains(section, "quotaError") {
-		t.Errorf("slack title section %q", section)
+	if !strings.Contains(sections, "*<"+n.IssueURL+"|") || !strings.Contains(sections, "quotaError") {
+		t.Errorf("slack sections %q lack the title linked to %s", sections, n.IssueURL)
+	}
+	if !strings.Contains(sections, "`*itest.quotaError`: "+n.Event.Exception.Value) || !strings.Contains(sections, topFrame(n)) {
+		t.Errorf("slack sections %q lack the exception and its top frame %q", sections, topFrame(n))
 	}
 	for _, want := range []string{"*Project*\nnotify-app", "*Level*\nerror", "*Environment*\nitest", "*Events*\n1"} {
 		if !strings.Contains(fields, want) {
 			t.Errorf("slack fields %q lack %q", fields, want)
 		}
 	}
-	if button != n.Issue.URL {
-		t.Errorf("slack button %q, want %q", button, n.Issue.URL)
+	if button != n.IssueURL || button == "" {
+		t.Errorf("slack button %q, want %q", button, n.IssueURL)
+	}
+	if !strings.Contains(fields, "*Release*\nitest@1.0.0") {
+		t.Errorf("slack fields %q lack the release", fields)
 	}
 }
 
@@ -366,9 +391,14 @@ func checkMail(t *testing.T, raw []byte, n Payload) {
 		parts[ct] = string(b)
 	}
 	for _, ct := range []string{"text/plain", "text/html"} {
-		if !strings.Contains(parts[ct], "quotaError") || !strings.Contains(parts[ct], n.Issue.URL) {
-			t.Errorf("%s part lacks the title or the issue link:\n%s", ct, parts[ct])
+		for _, want := range []string{"quotaError", n.IssueURL, n.Event.Exception.Value, topFrame(n), "itest@1.0.0", "itest"} {
+			if !strings.Contains(parts[ct], want) {
+				t.Errorf("%s part lacks %q:\n%s", ct, want, parts[ct])
+			}
 		}
+	}
+	if !strings.Contains(parts["text/plain"], "*itest.quotaError: "+n.Event.Exception.Value) || !strings.Contains(parts["text/plain"], "Events:") {
+		t.Errorf("text part lacks the exception line or the event count:\n%s", parts["text/plain"])
 	}
 }
 

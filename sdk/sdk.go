@@ -32,7 +32,15 @@ type (
 	Event = notifier.Event
 	// Tag is one key/value pair of an event.
 	Tag = notifier.Tag
+	// Exception is the exception an event reports: type, value, module and
+	// its top in-app frames.
+	Exception = notifier.Exception
+	// Frame is one stack frame of an Exception.
+	Frame = notifier.Frame
 )
+
+// MaxFrames is how many frames Exception.Frames holds at most.
+const MaxFrames = notifier.MaxFrames
 
 // Alert kinds, the values of Alert.Kind.
 const (

@@ -29,8 +29,8 @@ type Config struct {
 	// only the operator opens an internal address.
 	AllowPrivateHosts []string `koanf:"allow_private_hosts"`
 	// PublicURL is Periscope's external base URL; issue links in
-	// notifications are PublicURL + "/api/admin/issues/<id>". Empty: no
-	// links.
+	// notifications are PublicURL + "/issues/<id>", the web UI's issue
+	// page. Empty: no links (the server wires server.public_url in).
 	PublicURL string `koanf:"public_url"`
 	// PollInterval is how often the dispatcher looks for due notifications
 	// when nobody calls Kick. Default 1s.

@@ -97,7 +97,7 @@ func TestRetryThenSuccess(t *testing.T) {
 		if err := json.Unmarshal(body, &p); err != nil {
 			t.Fatal(err)
 		}
-		if p.Issue.URL != "https://periscope.example.com/api/admin/issues/42" || p.Event.Environment != "production" ||
+		if p.Issue.URL != "https://periscope.example.com/issues/42" || p.IssueURL != p.Issue.URL || p.Event.Environment != "production" ||
 			p.Event.Release != "app@2.0.0" || p.Event.TagValue("browser") != "Firefox 128" || p.Alert.Kind != sdk.KindNewIssue ||
 			p.Project.Name != "checkout" || p.Issue.Count != 2 {
 			t.Errorf("payload = %+v", p)

@@ -64,7 +64,7 @@ func TestCustomNotifierFromOutsideTheModule(t *testing.T) {
 
 	outFile := filepath.Join(t.TempDir(), "alerts.jsonl")
 	store := newFakeStore()
-	store.add(1, &core.Destination{ID: 9, Name: "audit", Plugin: bin, Config: map[string]any{"path": outFile}}, testIssue())
+	store.add(1, &core.Destination{ID: 9, Name: "audit", Plugin: bin, Config: map[string]any{"path": outFile}, Source: "config"}, testIssue())
 	mustDispatcher(t, store, fastConfig())
 	waitFor(t, "delivery", func() bool { return store.state(1) != core.NotificationPending })
 	if n, attempts := store.get(1); n.State != core.NotificationDelivered {

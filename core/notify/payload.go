@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
 	"github.com/periscope-hq/periscope/sdk"
 )
 
@@ -18,21 +20,26 @@ type EventFinder interface {
 	FindEventByID(ctx context.Context, projectID int64, eventID string) (*core.Event, error)
 }
 
-// IssueURL is the admin API address of an issue, or "" without a public
-// URL.
+// IssueURL is where a person opens an issue: the web UI's page
+// publicURL/issues/<id>, or "" without a public URL. (The admin API route,
+// which a browser answers 401, is never linked.)
 func IssueURL(publicURL string, issueID int64) string {
 	if publicURL == "" || issueID == 0 {
 		return ""
 	}
-	return strings.TrimRight(publicURL, "/") + "/api/admin/issues/" + strconv.FormatInt(issueID, 10)
+	return strings.TrimRight(publicURL, "/") + "/issues/" + strconv.FormatInt(issueID, 10)
 }
 
 // BuildPayload makes the plugin payload of a claimed notification (its
 // Alert, Issue and Project filled). ev is the event that raised the alert,
-// or nil when unknown: then only its ID is set.
+// or nil when unknown: then only its ID is set. The exception, its top
+// in-app frames and the message come from ev's normalized data, or from
+// its payload normalized again when the store keeps no data; an event that
+// cannot be read leaves them out and nothing else.
 func BuildPayload(n *core.Notification, ev *core.Event, publicURL string) sdk.Notification {
 	a, is, p := n.Alert, n.Issue, n.Project
 	out := sdk.Notification{
+		IssueURL:       IssueURL(publicURL, is.ID),
 		IdempotencyKey: n.IdempotencyKey,
 		Alert:          sdk.Alert{ID: a.ID, Kind: a.Kind, CreatedAt: a.CreatedAt.UTC()},
 		Project:        sdk.Project{ID: p.ID, Name: p.Name},
@@ -60,6 +67,47 @@ func BuildPayload(n *core.Notification, ev *core.Event, publicURL string) sdk.No
 		for _, t := range ev.Tags {
 			out.Event.Tags = append(out.Event.Tags, sdk.Tag{Key: t.Key, Value: t.Value})
 		}
+		if data := eventData(ev); data != nil {
+			out.Event.Message = data.LogEntry.Text()
+			out.Event.Exception = exceptionSummary(data)
+		}
+	}
+	return out
+}
+
+// eventData is ev's normalized event: the stored data, else its payload
+// normalized again; nil when neither can be read.
+func eventData(ev *core.Event) *core.EventData {
+	if len(ev.Data) > 0 {
+		var d core.EventData
+		if json.Unmarshal(ev.Data, &d) == nil {
+			return &d
+		}
+	}
+	if len(ev.Payload) == 0 {
+		return nil
+	}
+	d, err := sentry.Normalize(ev.Payload, sentry.NormalizeOptions{Received: ev.Received, EventID: ev.EventID, ForceEventID: true})
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// exceptionSummary is the payload's view of data's main exception, nil
+// when it has none.
+func exceptionSummary(data *core.EventData) *sdk.Exception {
+	ex := sentry.MainException(data)
+	if ex == nil {
+		return nil
+	}
+	out := &sdk.Exception{Type: ex.Type, Value: ex.Value, Module: ex.Module, Frames: []sdk.Frame{}}
+	for _, f := range sentry.TopFrames(data, sdk.MaxFrames) {
+		fn := f.Function
+		if fn == "" {
+			fn = f.RawFunction
+		}
+		out.Frames = append(out.Frames, sdk.Frame{Function: fn, Filename: f.Filename, Module: f.Module, Lineno: f.Lineno})
 	}
 	return out
 }

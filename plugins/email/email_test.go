@@ -137,14 +137,14 @@ func TestSTARTTLSWithAuth(t *testing.T) {
 	for _, want := range []string{
 		"Regression in checkout", "KeyError: 'café' <b>bold</b>", "app.views in divide",
 		"Level:        error", "Environment:  production", "Release:      checkout@1.4.2", "Events:       3",
-		"Open the issue: https://periscope.example.com/api/admin/issues/42", "browser: Firefox 128",
+		"Open the issue: https://periscope.example.com/issues/42", "browser: Firefox 128",
 	} {
 		if !strings.Contains(m.plain, want) {
 			t.Errorf("text part lacks %q:\n%s", want, m.plain)
 		}
 	}
 	for _, want := range []string{
-		`<a href="https://periscope.example.com/api/admin/issues/42"`,
+		`<a href="https://periscope.example.com/issues/42"`,
 		"KeyError: &#39;café&#39; &lt;b&gt;bold&lt;/b&gt;",
 		"production", "checkout@1.4.2",
 	} {
@@ -272,3 +272,54 @@ func TestMessageHeadersCannotBeInjected(t *testing.T) {
 // localRelay is the operator's allow-list (notify.allow_private_hosts) that
 // lets these tests reach their SMTP servers on 127.0.0.1.
 var localRelay = []any{"127.0.0.1"}
+
+// TestMessageShowsException checks that both parts carry what a person
+// needs to act: the exception type and value, its top frames, the
+// culprit, environment, release, event count, and the link to the issue
+// page (issue_url); a message event shows its message.
+func TestMessageShowsException(t *testing.T) {
+	cfg, err := parseConfig(sdk.Config{"host": "smtp.example.com", "from": "a@example.com", "to": "b@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := sdktest.SampleNotification(0)
+	raw, err := buildMessage(cfg, n, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustParse(t, raw)
+	for _, want := range []string{
+		"ZeroDivisionError: division by zero",
+		"app/views.py:42 in divide",
+		"app/views.py:17 in checkout",
+		"app.views in divide",
+		"production", "checkout@1.4.2", "Events:       3",
+		"Open the issue: https://periscope.example.com/issues/42",
+	} {
+		if !strings.Contains(m.plain, want) {
+			t.Errorf("plain text lacks %q:\n%s", want, m.plain)
+		}
+	}
+	for _, want := range []string{
+		"ZeroDivisionError", "division by zero", "app/views.py:42 in divide", "app/views.py:17 in checkout",
+		`href="https://periscope.example.com/issues/42"`,
+	} {
+		if !strings.Contains(m.html, want) {
+			t.Errorf("HTML lacks %q:\n%s", want, m.html)
+		}
+	}
+	if strings.Contains(m.plain+m.html, "/api/admin/") {
+		t.Error("the message links to the admin API")
+	}
+
+	n.Event.Exception = nil
+	n.Event.Message = "disk <full> on /var"
+	raw, err = buildMessage(cfg, n, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = mustParse(t, raw)
+	if !strings.Contains(m.plain, "disk <full> on /var") || !strings.Contains(m.html, "disk &lt;full&gt; on /var") {
+		t.Errorf("message event: plain %q html %q", m.plain, m.html)
+	}
+}

@@ -78,6 +78,43 @@ func rows(n sdk.Notification) []row {
 	return out
 }
 
+// issueURL is where the message links: the payload's issue_url, or the
+// issue's url from a host that predates it.
+func issueURL(n sdk.Notification) string {
+	if n.IssueURL != "" {
+		return n.IssueURL
+	}
+	return n.Issue.URL
+}
+
+// exceptionLine is "Type: value" of the event's exception, "" without one.
+func exceptionLine(x *sdk.Exception) string {
+	if x == nil {
+		return ""
+	}
+	switch {
+	case x.Type == "":
+		return x.Value
+	case x.Value == "":
+		return x.Type
+	}
+	return x.Type + ": " + x.Value
+}
+
+// frameLines are the exception's top frames as "file:line in function".
+func frameLines(x *sdk.Exception) []string {
+	if x == nil {
+		return nil
+	}
+	out := make([]string, 0, len(x.Frames))
+	for _, f := range x.Frames {
+		if l := f.Location(); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 func plainBody(n sdk.Notification) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s in %s\n\n", kindLabel(n.Alert.Kind), n.Project.Name)
@@ -85,12 +122,20 @@ func plainBody(n sdk.Notification) string {
 	if n.Issue.Culprit != "" {
 		fmt.Fprintf(&b, "%s\n", n.Issue.Culprit)
 	}
+	if ex := exceptionLine(n.Event.Exception); ex != "" {
+		fmt.Fprintf(&b, "\n%s\n", ex)
+		for _, l := range frameLines(n.Event.Exception) {
+			fmt.Fprintf(&b, "  at %s\n", l)
+		}
+	} else if n.Event.Message != "" {
+		fmt.Fprintf(&b, "\n%s\n", n.Event.Message)
+	}
 	b.WriteString("\n")
 	for _, r := range rows(n) {
 		fmt.Fprintf(&b, "%-13s %s\n", r.Label+":", r.Value)
 	}
-	if n.Issue.URL != "" {
-		fmt.Fprintf(&b, "\nOpen the issue: %s\n", n.Issue.URL)
+	if link := issueURL(n); link != "" {
+		fmt.Fprintf(&b, "\nOpen the issue: %s\n", link)
 	}
 	if len(n.Event.Tags) > 0 {
 		b.WriteString("\nTags:\n")
@@ -108,14 +153,17 @@ func plainBody(n sdk.Notification) string {
 var htmlTmpl = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 <html><body style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;color:#1f2328;margin:0;padding:16px">
 <p style="margin:0 0 4px;color:#59636e">{{.Kind}} in <strong>{{.N.Project.Name}}</strong>{{if .N.Test}} (test){{end}}</p>
-<h1 style="font-size:19px;margin:0 0 4px;word-break:break-word">{{if .N.Issue.URL}}<a href="{{.N.Issue.URL}}" style="color:#0969da;text-decoration:none">{{.N.Issue.Title}}</a>{{else}}{{.N.Issue.Title}}{{end}}</h1>
+<h1 style="font-size:19px;margin:0 0 4px;word-break:break-word">{{if .Link}}<a href="{{.Link}}" style="color:#0969da;text-decoration:none">{{.N.Issue.Title}}</a>{{else}}{{.N.Issue.Title}}{{end}}</h1>
 {{if .N.Issue.Culprit}}<p style="margin:0 0 12px;font-family:monospace;color:#59636e;word-break:break-all">{{.N.Issue.Culprit}}</p>{{end}}
+{{with .N.Event.Exception}}<p style="margin:12px 0 4px;word-break:break-word"><strong>{{.Type}}</strong>{{if and .Type .Value}}: {{end}}{{.Value}}</p>{{else}}{{if .N.Event.Message}}<p style="margin:12px 0 4px;word-break:break-word">{{.N.Event.Message}}</p>{{end}}{{end}}
+{{if .Frames}}<pre style="margin:0 0 12px;padding:8px;background:#f6f8fa;border-radius:6px;font-size:13px;white-space:pre-wrap;word-break:break-all">{{range .Frames}}{{.}}
+{{end}}</pre>{{end}}
 <table style="border-collapse:collapse;margin:8px 0">
 {{range .Rows}}<tr><td style="padding:2px 12px 2px 0;color:#59636e;white-space:nowrap">{{.Label}}</td><td style="padding:2px 0">{{.Value}}</td></tr>
 {{end}}</table>
 {{if .N.Event.Tags}}<p style="margin:12px 0 4px;color:#59636e">Tags</p>
 <p style="margin:0">{{range .N.Event.Tags}}<span style="display:inline-block;background:#eef1f4;border-radius:4px;padding:1px 6px;margin:0 4px 4px 0;font-size:13px">{{.Key}}: {{.Value}}</span>{{end}}</p>{{end}}
-{{if .N.Issue.URL}}<p style="margin:16px 0"><a href="{{.N.Issue.URL}}" style="background:#1f883d;color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none">Open issue</a></p>{{end}}
+{{if .Link}}<p style="margin:16px 0"><a href="{{.Link}}" style="background:#1f883d;color:#fff;padding:8px 14px;border-radius:6px;text-decoration:none">Open issue</a></p>{{end}}
 <p style="margin:16px 0 0;font-size:12px;color:#818b98">Sent by Periscope{{if .N.Test}} as a test notification{{end}}.</p>
 </body></html>
 `))
@@ -123,10 +171,12 @@ var htmlTmpl = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 func htmlBody(n sdk.Notification) (string, error) {
 	var b strings.Builder
 	err := htmlTmpl.Execute(&b, struct {
-		Kind string
-		N    sdk.Notification
-		Rows []row
-	}{kindLabel(n.Alert.Kind), n, rows(n)})
+		Kind   string
+		N      sdk.Notification
+		Rows   []row
+		Link   string
+		Frames []string
+	}{kindLabel(n.Alert.Kind), n, rows(n), issueURL(n), frameLines(n.Event.Exception)})
 	return b.String(), err
 }
 

@@ -73,11 +73,52 @@ func levelIcon(level string) string {
 	}
 }
 
+// issueURL is where the message links: the payload's issue_url, or the
+// issue's url from a host that predates it.
+func issueURL(n sdk.Notification) string {
+	if n.IssueURL != "" {
+		return n.IssueURL
+	}
+	return n.Issue.URL
+}
+
+// detail is the exception section: "`Type`: value" and the top frames in
+// a code block, or the event's message when it has no exception; "" when
+// it has neither.
+func detail(n sdk.Notification) string {
+	x := n.Event.Exception
+	if x == nil {
+		return escape(truncate(n.Event.Message, 1000))
+	}
+	var b strings.Builder
+	if x.Type != "" {
+		// A code span keeps types such as Go's *pkg.Error intact.
+		b.WriteString("`" + escape(truncate(strings.ReplaceAll(x.Type, "`", "'"), 200)) + "`")
+	}
+	if x.Value != "" {
+		if b.Len() > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(escape(truncate(x.Value, 1000)))
+	}
+	if len(x.Frames) > 0 {
+		lines := make([]string, len(x.Frames))
+		for i, f := range x.Frames {
+			// Backticks would close the code block early.
+			lines[i] = escape(truncate(strings.ReplaceAll(f.Location(), "`", "'"), 300))
+		}
+		b.WriteString("\n```" + strings.Join(lines, "\n") + "```")
+	}
+	return b.String()
+}
+
 // buildMessage renders n: a header with the kind and project, the title
-// linked to the issue with its culprit, a two-column grid of project,
-// level, environment and count, a context line, and an "Open issue"
+// linked to the issue with its culprit, the exception (type, value and top
+// in-app frames) or the message, a two-column grid of project, level,
+// environment, count and release, a context line, and an "Open issue"
 // button. Text is the fallback shown in notifications.
 func buildMessage(n sdk.Notification) message {
+	link := issueURL(n)
 	title := n.Issue.Title
 	if title == "" {
 		title = "(no title)"
@@ -89,8 +130,8 @@ func buildMessage(n sdk.Notification) message {
 	text := fmt.Sprintf("%s%s in %s: %s", prefix, kindLabel(n.Alert.Kind), n.Project.Name, title)
 
 	headline := "*" + escape(truncate(title, 500)) + "*"
-	if n.Issue.URL != "" {
-		headline = "*<" + n.Issue.URL + "|" + escape(truncate(title, 500)) + ">*"
+	if link != "" {
+		headline = "*<" + link + "|" + escape(truncate(title, 500)) + ">*"
 	}
 	if n.Issue.Culprit != "" {
 		headline += "\n`" + escape(truncate(strings.ReplaceAll(n.Issue.Culprit, "`", "'"), 500)) + "`"
@@ -123,14 +164,17 @@ func buildMessage(n sdk.Notification) message {
 	blocks := []block{
 		{Type: "header", Text: &textObj{Type: "plain_text", Text: truncate(levelIcon(n.Issue.Level)+" "+prefix+kindLabel(n.Alert.Kind)+" in "+orDash(n.Project.Name), maxHeader), Emoji: true}},
 		{Type: "section", Text: &textObj{Type: "mrkdwn", Text: truncate(headline, maxText)}},
-		{Type: "section", Fields: fields},
 	}
+	if d := detail(n); d != "" {
+		blocks = append(blocks, block{Type: "section", Text: &textObj{Type: "mrkdwn", Text: truncate(d, maxText)}})
+	}
+	blocks = append(blocks, block{Type: "section", Fields: fields})
 	if len(ctx) > 0 {
 		blocks = append(blocks, block{Type: "context", Elements: []element{{Type: "mrkdwn", Text: truncate(strings.Join(ctx, " · "), maxField)}}})
 	}
-	if n.Issue.URL != "" && len(n.Issue.URL) <= maxText {
+	if link != "" && len(link) <= maxText {
 		blocks = append(blocks, block{Type: "actions", Elements: []element{{
-			Type: "button", Text: &textObj{Type: "plain_text", Text: "Open issue"}, URL: n.Issue.URL, Style: "primary",
+			Type: "button", Text: &textObj{Type: "plain_text", Text: "Open issue"}, URL: link, Style: "primary",
 		}}})
 	}
 	return message{Text: truncate(text, maxText), Blocks: blocks}

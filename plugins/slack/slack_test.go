@@ -89,30 +89,50 @@ func TestBlockKitShape(t *testing.T) {
 	for _, b := range m.Blocks {
 		types = append(types, b.Type)
 	}
-	if got := strings.Join(types, ","); got != "header,section,section,context,actions" {
+	if got := strings.Join(types, ","); got != "header,section,section,section,context,actions" {
 		t.Fatalf("blocks = %s", got)
 	}
 	if h := m.Blocks[0].Text; h.Type != "plain_text" || !strings.Contains(h.Text, "New issue in checkout") {
 		t.Errorf("header = %+v", h)
 	}
-	wantLink := "*<https://periscope.example.com/api/admin/issues/42|TypeError: a &lt; b &amp;&amp; c &gt; d>*\n`app.views in divide`"
+	wantLink := "*<https://periscope.example.com/issues/42|TypeError: a &lt; b &amp;&amp; c &gt; d>*\n`app.views in divide`"
 	if s := m.Blocks[1].Text; s.Type != "mrkdwn" || s.Text != wantLink {
 		t.Errorf("title section = %q, want %q", s.Text, wantLink)
 	}
+	wantException := "`ZeroDivisionError`: division by zero\n```app/views.py:42 in divide\napp/views.py:17 in checkout```"
+	if s := m.Blocks[2].Text; s == nil || s.Type != "mrkdwn" || s.Text != wantException {
+		t.Errorf("exception section = %+v, want %q", s, wantException)
+	}
 	var fields []string
-	for _, f := range m.Blocks[2].Fields {
+	for _, f := range m.Blocks[3].Fields {
 		fields = append(fields, f.Text)
 	}
 	wantFields := "*Project*\ncheckout|*Level*\nerror|*Environment*\nproduction|*Events*\n3|*Release*\ncheckout@1.4.2"
 	if got := strings.Join(fields, "|"); got != wantFields {
 		t.Errorf("fields = %q, want %q", got, wantFields)
 	}
-	if ctxText, _ := m.Blocks[3].Elements[0]["text"].(string); !strings.Contains(ctxText, "Issue #42") {
-		t.Errorf("context = %v", m.Blocks[3].Elements)
+	if ctxText, _ := m.Blocks[4].Elements[0]["text"].(string); !strings.Contains(ctxText, "Issue #42") {
+		t.Errorf("context = %v", m.Blocks[4].Elements)
 	}
-	button := m.Blocks[4].Elements[0]
-	if button["type"] != "button" || button["url"] != "https://periscope.example.com/api/admin/issues/42" {
+	button := m.Blocks[5].Elements[0]
+	if button["type"] != "button" || button["url"] != "https://periscope.example.com/issues/42" {
 		t.Errorf("button = %v", button)
+	}
+
+	// A message event without an exception shows its message instead; the
+	// mrkdwn is escaped.
+	n = sdktest.SampleNotification(1)
+	n.Event.Exception = nil
+	n.Event.Message = "disk <full> on /var"
+	if err := remote.Notify(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	m = slackMessage{}
+	if err := json.Unmarshal(bodies()[1], &m); err != nil {
+		t.Fatal(err)
+	}
+	if s := m.Blocks[2].Text; s == nil || s.Text != "disk &lt;full&gt; on /var" {
+		t.Errorf("message section = %+v", s)
 	}
 }
 
@@ -121,7 +141,11 @@ func TestMessageRespectsSlackLimits(t *testing.T) {
 	n.Issue.Title = strings.Repeat("é", 5000)
 	n.Issue.Culprit = strings.Repeat("c", 5000)
 	n.Project.Name = strings.Repeat("p", 300)
-	n.Issue.URL = ""
+	n.Issue.URL, n.IssueURL = "", ""
+	n.Event.Exception.Value = strings.Repeat("v", 5000)
+	for i := 0; i < 5; i++ {
+		n.Event.Exception.Frames = append(n.Event.Exception.Frames, sdk.Frame{Function: strings.Repeat("f", 2000), Filename: strings.Repeat("x", 2000), Lineno: 1})
+	}
 	m := buildMessage(n)
 	if utf8.RuneCountInString(m.Blocks[0].Text.Text) > maxHeader {
 		t.Errorf("header has %d characters", utf8.RuneCountInString(m.Blocks[0].Text.Text))

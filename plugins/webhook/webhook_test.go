@@ -124,7 +124,9 @@ func TestPayloadShape(t *testing.T) {
 		"issue.id":          42.0,
 		"issue.title":       "ZeroDivisionError: division by zero",
 		"issue.first_seen":  "2025-01-02T03:04:05Z",
-		"issue.url":         "https://periscope.example.com/api/admin/issues/42",
+		"issue.url":         "https://periscope.example.com/issues/42",
+		"issue_url":         "https://periscope.example.com/issues/42",
+		"event.message":     "",
 		"event.environment": "production",
 		"event.release":     "checkout@1.4.2",
 	} {
@@ -147,6 +149,15 @@ func TestPayloadShape(t *testing.T) {
 	}
 	if tags, _ := event["tags"].([]any); len(tags) != 2 {
 		t.Errorf("event.tags = %v, want 2 tags", event["tags"])
+	}
+	// The exception with its top frames arrives as JSON.
+	ex, _ := event["exception"].(map[string]any)
+	frames, _ := ex["frames"].([]any)
+	if ex["type"] != "ZeroDivisionError" || ex["value"] != "division by zero" || ex["module"] != "builtins" || len(frames) != 2 {
+		t.Fatalf("event.exception = %v", event["exception"])
+	}
+	if f, _ := frames[0].(map[string]any); f["function"] != "divide" || f["filename"] != "app/views.py" || f["module"] != "app.views" || f["lineno"] != 42.0 {
+		t.Errorf("event.exception.frames[0] = %v", frames[0])
 	}
 }
 

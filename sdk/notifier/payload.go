@@ -2,6 +2,7 @@ package notifier
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -25,11 +26,15 @@ type Notification struct {
 	IdempotencyKey string `json:"idempotency_key"`
 	// Test is true for a notification sent by the admin API's test route;
 	// its IDs are zero and its issue is made up.
-	Test    bool    `json:"test"`
-	Alert   Alert   `json:"alert"`
-	Project Project `json:"project"`
-	Issue   Issue   `json:"issue"`
-	Event   Event   `json:"event"`
+	Test bool `json:"test"`
+	// IssueURL is where a person opens the issue: Periscope's public URL
+	// + "/issues/<id>" (the web UI's page); empty without a public URL or
+	// for a test notification. Issue.URL holds the same address.
+	IssueURL string  `json:"issue_url"`
+	Alert    Alert   `json:"alert"`
+	Project  Project `json:"project"`
+	Issue    Issue   `json:"issue"`
+	Event    Event   `json:"event"`
 }
 
 // Alert is why the notification was sent.
@@ -57,9 +62,9 @@ type Issue struct {
 	Count     int64     `json:"count"`    // events so far
 	FirstSeen time.Time `json:"first_seen"`
 	LastSeen  time.Time `json:"last_seen"`
-	// URL is the issue in Periscope's admin API
-	// (<public url>/api/admin/issues/<id>); empty when no public URL is
-	// configured.
+	// URL is the issue's page for people, the same as
+	// Notification.IssueURL (<public url>/issues/<id>). Until Periscope
+	// 1.x it pointed at the admin API, which a browser cannot open.
 	URL string `json:"url"`
 }
 
@@ -71,6 +76,64 @@ type Event struct {
 	Release     string `json:"release"`
 	// Tags are in the order the SDK sent them; never null in JSON.
 	Tags []Tag `json:"tags"`
+	// Message is the event's log message (formatted), "" when it has none.
+	Message string `json:"message"`
+	// Exception is the exception the event reports (the one raised, or an
+	// exception group's main member); nil, and absent from JSON, when the
+	// event has none or could not be read.
+	Exception *Exception `json:"exception,omitempty"`
+}
+
+// MaxFrames is how many stack frames Exception.Frames holds at most.
+const MaxFrames = 5
+
+// Exception is what a person needs of an exception in a notification.
+type Exception struct {
+	Type   string `json:"type"`
+	Value  string `json:"value"`
+	Module string `json:"module"`
+	// Frames are up to MaxFrames frames of its stack trace, the newest
+	// (where it was raised) first: in-app frames, or the newest frames when
+	// the SDK marked none in-app. Never null in JSON.
+	Frames []Frame `json:"frames"`
+}
+
+// MarshalJSON encodes x with Frames as [] rather than null.
+func (x Exception) MarshalJSON() ([]byte, error) {
+	type plain Exception
+	p := plain(x)
+	if p.Frames == nil {
+		p.Frames = []Frame{}
+	}
+	return json.Marshal(p)
+}
+
+// Frame is one stack frame: function, file (or module, for platforms that
+// name modules) and line; 0 means unknown.
+type Frame struct {
+	Function string `json:"function"`
+	Filename string `json:"filename"`
+	Module   string `json:"module"`
+	Lineno   int    `json:"lineno"`
+}
+
+// Location is the frame as "file:line in function", using the module when
+// there is no file name.
+func (f Frame) Location() string {
+	where := f.Filename
+	if where == "" {
+		where = f.Module
+	}
+	if f.Lineno > 0 {
+		where += ":" + strconv.Itoa(f.Lineno)
+	}
+	switch {
+	case where == "":
+		return f.Function
+	case f.Function == "":
+		return where
+	}
+	return where + " in " + f.Function
 }
 
 // Tag is one key/value pair of an event.

@@ -18,6 +18,7 @@ func SampleNotification(i int) sdk.Notification {
 	first := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 	return sdk.Notification{
 		IdempotencyKey: fmt.Sprintf("sdktest-%d", i),
+		IssueURL:       "https://periscope.example.com/issues/42",
 		Alert:          sdk.Alert{ID: int64(100 + i), Kind: sdk.KindNewIssue, CreatedAt: first.Add(time.Minute)},
 		Project:        sdk.Project{ID: 7, Name: "checkout"},
 		Issue: sdk.Issue{
@@ -30,13 +31,21 @@ func SampleNotification(i int) sdk.Notification {
 			Count:     3,
 			FirstSeen: first,
 			LastSeen:  first.Add(time.Minute),
-			URL:       "https://periscope.example.com/api/admin/issues/42",
+			URL:       "https://periscope.example.com/issues/42",
 		},
 		Event: sdk.Event{
 			ID:          "9ec79c33ec9942ab8353589fcb2e04dc",
 			Environment: "production",
 			Release:     "checkout@1.4.2",
 			Tags:        []sdk.Tag{{Key: "browser", Value: "Firefox 128"}, {Key: "server_name", Value: "web-1"}},
+			Message:     "",
+			Exception: &sdk.Exception{
+				Type: "ZeroDivisionError", Value: "division by zero", Module: "builtins",
+				Frames: []sdk.Frame{
+					{Function: "divide", Filename: "app/views.py", Module: "app.views", Lineno: 42},
+					{Function: "checkout", Filename: "app/views.py", Module: "app.views", Lineno: 17},
+				},
+			},
 		},
 	}
 }

@@ -55,6 +55,7 @@ func Notification(n *pb.Notification) notifier.Notification {
 	return notifier.Notification{
 		IdempotencyKey: n.GetIdempotencyKey(),
 		Test:           n.GetTest(),
+		IssueURL:       n.GetIssueUrl(),
 		Alert:          notifier.Alert{ID: a.GetId(), Kind: a.GetKind(), CreatedAt: Time(a.GetCreatedAt())},
 		Project:        notifier.Project{ID: p.GetId(), Name: p.GetName()},
 		Issue: notifier.Issue{
@@ -74,8 +75,23 @@ func Notification(n *pb.Notification) notifier.Notification {
 			Environment: ev.GetEnvironment(),
 			Release:     ev.GetRelease(),
 			Tags:        tags,
+			Message:     ev.GetMessage(),
+			Exception:   exception(ev.GetException()),
 		},
 	}
+}
+
+// exception converts an event's exception; nil stays nil and Frames is
+// never nil.
+func exception(x *pb.Exception) *notifier.Exception {
+	if x == nil {
+		return nil
+	}
+	frames := make([]notifier.Frame, len(x.GetFrames()))
+	for i, f := range x.GetFrames() {
+		frames[i] = notifier.Frame{Function: f.GetFunction(), Filename: f.GetFilename(), Module: f.GetModule(), Lineno: int(f.GetLineno())}
+	}
+	return &notifier.Exception{Type: x.GetType(), Value: x.GetValue(), Module: x.GetModule(), Frames: frames}
 }
 
 // Time converts a timestamp to UTC, with nil as the zero time.

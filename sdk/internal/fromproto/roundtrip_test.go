@@ -15,18 +15,27 @@ import (
 func full() notifier.Notification {
 	t0 := time.Date(2025, 1, 2, 3, 4, 5, 600, time.UTC)
 	return notifier.Notification{
-		IdempotencyKey: "k", Test: true,
+		IdempotencyKey: "k", Test: true, IssueURL: "https://p.example.com/issues/3",
 		Alert:   notifier.Alert{ID: 1, Kind: notifier.KindThreshold, CreatedAt: t0},
 		Project: notifier.Project{ID: 2, Name: "p"},
 		Issue: notifier.Issue{ID: 3, Title: "t", Culprit: "c", Level: "l", Platform: "pl", Status: "s", Count: 4,
 			FirstSeen: t0.Add(time.Second), LastSeen: t0.Add(time.Minute), URL: "u"},
-		Event: notifier.Event{ID: "e", Environment: "env", Release: "r", Tags: []notifier.Tag{{Key: "a", Value: "b"}}},
+		Event: notifier.Event{ID: "e", Environment: "env", Release: "r", Tags: []notifier.Tag{{Key: "a", Value: "b"}},
+			Message: "m", Exception: &notifier.Exception{Type: "ValueError", Value: "bad", Module: "app.errors",
+				Frames: []notifier.Frame{{Function: "f", Filename: "app/x.py", Module: "app.x", Lineno: 7}}}},
 	}
 }
 
 // assertNoZeroFields fails for any zero-valued field, recursively.
 func assertNoZeroFields(t *testing.T, v reflect.Value, path string) {
 	t.Helper()
+	if v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() == reflect.Slice && v.Len() > 0 && v.Index(0).Kind() == reflect.Struct {
+		assertNoZeroFields(t, v.Index(0), path+"[0]")
+		return
+	}
 	if v.Kind() == reflect.Struct && v.Type() != reflect.TypeOf(time.Time{}) {
 		for i := 0; i < v.NumField(); i++ {
 			assertNoZeroFields(t, v.Field(i), path+"."+v.Type().Field(i).Name)
@@ -46,7 +55,7 @@ func TestNotificationRoundTrip(t *testing.T) {
 	}
 	// Zero times stay zero; nil tags come back empty, not nil.
 	out := fromproto.Notification(toproto.Notification(notifier.Notification{}))
-	if !out.Issue.FirstSeen.IsZero() || out.Event.Tags == nil {
+	if !out.Issue.FirstSeen.IsZero() || out.Event.Tags == nil || out.Event.Exception != nil {
 		t.Errorf("empty round trip = %+v", out)
 	}
 }

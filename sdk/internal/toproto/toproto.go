@@ -55,6 +55,7 @@ func Notification(n notifier.Notification) *pb.Notification {
 	return &pb.Notification{
 		IdempotencyKey: n.IdempotencyKey,
 		Test:           n.Test,
+		IssueUrl:       n.IssueURL,
 		Alert: &pb.Alert{
 			Id:        n.Alert.ID,
 			Kind:      n.Alert.Kind,
@@ -78,8 +79,21 @@ func Notification(n notifier.Notification) *pb.Notification {
 			Environment: n.Event.Environment,
 			Release:     n.Event.Release,
 			Tags:        tags,
+			Message:     n.Event.Message,
+			Exception:   exception(n.Event.Exception),
 		},
 	}
+}
+
+func exception(x *notifier.Exception) *pb.Exception {
+	if x == nil {
+		return nil
+	}
+	frames := make([]*pb.Frame, len(x.Frames))
+	for i, f := range x.Frames {
+		frames[i] = &pb.Frame{Function: f.Function, Filename: f.Filename, Module: f.Module, Lineno: int64(f.Lineno)}
+	}
+	return &pb.Exception{Type: x.Type, Value: x.Value, Module: x.Module, Frames: frames}
 }
 
 // Timestamp converts t, with the zero time as nil.

@@ -591,8 +591,10 @@ type Notification struct {
 	Project        *Project               `protobuf:"bytes,4,opt,name=project,proto3" json:"project,omitempty"`
 	Issue          *Issue                 `protobuf:"bytes,5,opt,name=issue,proto3" json:"issue,omitempty"`
 	Event          *Event                 `protobuf:"bytes,6,opt,name=event,proto3" json:"event,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// issue_url is where a person opens the issue (<public url>/issues/<id>).
+	IssueUrl      string `protobuf:"bytes,7,opt,name=issue_url,json=issueUrl,proto3" json:"issue_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Notification) Reset() {
@@ -665,6 +667,13 @@ func (x *Notification) GetEvent() *Event {
 		return x.Event
 	}
 	return nil
+}
+
+func (x *Notification) GetIssueUrl() string {
+	if x != nil {
+		return x.IssueUrl
+	}
+	return ""
 }
 
 type Alert struct {
@@ -791,7 +800,7 @@ type Issue struct {
 	Count     int64                  `protobuf:"varint,7,opt,name=count,proto3" json:"count,omitempty"`
 	FirstSeen *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=first_seen,json=firstSeen,proto3" json:"first_seen,omitempty"`
 	LastSeen  *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_seen,json=lastSeen,proto3" json:"last_seen,omitempty"`
-	// url links to the issue in Periscope's admin API.
+	// url links to the issue's page for people, as issue_url does.
 	Url           string `protobuf:"bytes,10,opt,name=url,proto3" json:"url,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -898,11 +907,15 @@ func (x *Issue) GetUrl() string {
 }
 
 type Event struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Environment   string                 `protobuf:"bytes,2,opt,name=environment,proto3" json:"environment,omitempty"`
-	Release       string                 `protobuf:"bytes,3,opt,name=release,proto3" json:"release,omitempty"`
-	Tags          []*Tag                 `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Environment string                 `protobuf:"bytes,2,opt,name=environment,proto3" json:"environment,omitempty"`
+	Release     string                 `protobuf:"bytes,3,opt,name=release,proto3" json:"release,omitempty"`
+	Tags        []*Tag                 `protobuf:"bytes,4,rep,name=tags,proto3" json:"tags,omitempty"`
+	// message is the event's log message, empty when it has none.
+	Message string `protobuf:"bytes,5,opt,name=message,proto3" json:"message,omitempty"`
+	// exception is the exception the event reports; unset when none.
+	Exception     *Exception `protobuf:"bytes,6,opt,name=exception,proto3" json:"exception,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -965,6 +978,157 @@ func (x *Event) GetTags() []*Tag {
 	return nil
 }
 
+func (x *Event) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *Event) GetException() *Exception {
+	if x != nil {
+		return x.Exception
+	}
+	return nil
+}
+
+type Exception struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Type   string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
+	Value  string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	Module string                 `protobuf:"bytes,3,opt,name=module,proto3" json:"module,omitempty"`
+	// frames are the top in-app frames, the newest first.
+	Frames        []*Frame `protobuf:"bytes,4,rep,name=frames,proto3" json:"frames,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Exception) Reset() {
+	*x = Exception{}
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Exception) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Exception) ProtoMessage() {}
+
+func (x *Exception) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Exception.ProtoReflect.Descriptor instead.
+func (*Exception) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_notifier_v1_notifier_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Exception) GetType() string {
+	if x != nil {
+		return x.Type
+	}
+	return ""
+}
+
+func (x *Exception) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+func (x *Exception) GetModule() string {
+	if x != nil {
+		return x.Module
+	}
+	return ""
+}
+
+func (x *Exception) GetFrames() []*Frame {
+	if x != nil {
+		return x.Frames
+	}
+	return nil
+}
+
+type Frame struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Function      string                 `protobuf:"bytes,1,opt,name=function,proto3" json:"function,omitempty"`
+	Filename      string                 `protobuf:"bytes,2,opt,name=filename,proto3" json:"filename,omitempty"`
+	Module        string                 `protobuf:"bytes,3,opt,name=module,proto3" json:"module,omitempty"`
+	Lineno        int64                  `protobuf:"varint,4,opt,name=lineno,proto3" json:"lineno,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Frame) Reset() {
+	*x = Frame{}
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Frame) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Frame) ProtoMessage() {}
+
+func (x *Frame) ProtoReflect() protoreflect.Message {
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Frame.ProtoReflect.Descriptor instead.
+func (*Frame) Descriptor() ([]byte, []int) {
+	return file_sdk_proto_notifier_v1_notifier_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Frame) GetFunction() string {
+	if x != nil {
+		return x.Function
+	}
+	return ""
+}
+
+func (x *Frame) GetFilename() string {
+	if x != nil {
+		return x.Filename
+	}
+	return ""
+}
+
+func (x *Frame) GetModule() string {
+	if x != nil {
+		return x.Module
+	}
+	return ""
+}
+
+func (x *Frame) GetLineno() int64 {
+	if x != nil {
+		return x.Lineno
+	}
+	return 0
+}
+
 type Tag struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
@@ -975,7 +1139,7 @@ type Tag struct {
 
 func (x *Tag) Reset() {
 	*x = Tag{}
-	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[15]
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -987,7 +1151,7 @@ func (x *Tag) String() string {
 func (*Tag) ProtoMessage() {}
 
 func (x *Tag) ProtoReflect() protoreflect.Message {
-	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[15]
+	mi := &file_sdk_proto_notifier_v1_notifier_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1000,7 +1164,7 @@ func (x *Tag) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tag.ProtoReflect.Descriptor instead.
 func (*Tag) Descriptor() ([]byte, []int) {
-	return file_sdk_proto_notifier_v1_notifier_proto_rawDescGZIP(), []int{15}
+	return file_sdk_proto_notifier_v1_notifier_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Tag) GetKey() string {
@@ -1053,14 +1217,15 @@ const file_sdk_proto_notifier_v1_notifier_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eKIND_RETRYABLE\x10\x01\x12\x12\n" +
 	"\x0eKIND_PERMANENT\x10\x02\x12\x17\n" +
-	"\x13KIND_INVALID_CONFIG\x10\x03\"\xa1\x02\n" +
+	"\x13KIND_INVALID_CONFIG\x10\x03\"\xbe\x02\n" +
 	"\fNotification\x12'\n" +
 	"\x0fidempotency_key\x18\x01 \x01(\tR\x0eidempotencyKey\x12\x12\n" +
 	"\x04test\x18\x02 \x01(\bR\x04test\x122\n" +
 	"\x05alert\x18\x03 \x01(\v2\x1c.periscope.notifier.v1.AlertR\x05alert\x128\n" +
 	"\aproject\x18\x04 \x01(\v2\x1e.periscope.notifier.v1.ProjectR\aproject\x122\n" +
 	"\x05issue\x18\x05 \x01(\v2\x1c.periscope.notifier.v1.IssueR\x05issue\x122\n" +
-	"\x05event\x18\x06 \x01(\v2\x1c.periscope.notifier.v1.EventR\x05event\"f\n" +
+	"\x05event\x18\x06 \x01(\v2\x1c.periscope.notifier.v1.EventR\x05event\x12\x1b\n" +
+	"\tissue_url\x18\a \x01(\tR\bissueUrl\"f\n" +
 	"\x05Alert\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x129\n" +
@@ -1081,12 +1246,24 @@ const file_sdk_proto_notifier_v1_notifier_proto_rawDesc = "" +
 	"first_seen\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\tfirstSeen\x127\n" +
 	"\tlast_seen\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\blastSeen\x12\x10\n" +
 	"\x03url\x18\n" +
-	" \x01(\tR\x03url\"\x83\x01\n" +
+	" \x01(\tR\x03url\"\xdd\x01\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\venvironment\x18\x02 \x01(\tR\venvironment\x12\x18\n" +
 	"\arelease\x18\x03 \x01(\tR\arelease\x12.\n" +
-	"\x04tags\x18\x04 \x03(\v2\x1a.periscope.notifier.v1.TagR\x04tags\"-\n" +
+	"\x04tags\x18\x04 \x03(\v2\x1a.periscope.notifier.v1.TagR\x04tags\x12\x18\n" +
+	"\amessage\x18\x05 \x01(\tR\amessage\x12>\n" +
+	"\texception\x18\x06 \x01(\v2 .periscope.notifier.v1.ExceptionR\texception\"\x83\x01\n" +
+	"\tException\x12\x12\n" +
+	"\x04type\x18\x01 \x01(\tR\x04type\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\x12\x16\n" +
+	"\x06module\x18\x03 \x01(\tR\x06module\x124\n" +
+	"\x06frames\x18\x04 \x03(\v2\x1c.periscope.notifier.v1.FrameR\x06frames\"o\n" +
+	"\x05Frame\x12\x1a\n" +
+	"\bfunction\x18\x01 \x01(\tR\bfunction\x12\x1a\n" +
+	"\bfilename\x18\x02 \x01(\tR\bfilename\x12\x16\n" +
+	"\x06module\x18\x03 \x01(\tR\x06module\x12\x16\n" +
+	"\x06lineno\x18\x04 \x01(\x03R\x06lineno\"-\n" +
 	"\x03Tag\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value2\x8a\x03\n" +
@@ -1109,7 +1286,7 @@ func file_sdk_proto_notifier_v1_notifier_proto_rawDescGZIP() []byte {
 }
 
 var file_sdk_proto_notifier_v1_notifier_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_sdk_proto_notifier_v1_notifier_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_sdk_proto_notifier_v1_notifier_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_sdk_proto_notifier_v1_notifier_proto_goTypes = []any{
 	(Error_Kind)(0),                // 0: periscope.notifier.v1.Error.Kind
 	(*GetInfoRequest)(nil),         // 1: periscope.notifier.v1.GetInfoRequest
@@ -1127,8 +1304,10 @@ var file_sdk_proto_notifier_v1_notifier_proto_goTypes = []any{
 	(*Project)(nil),                // 13: periscope.notifier.v1.Project
 	(*Issue)(nil),                  // 14: periscope.notifier.v1.Issue
 	(*Event)(nil),                  // 15: periscope.notifier.v1.Event
-	(*Tag)(nil),                    // 16: periscope.notifier.v1.Tag
-	(*timestamppb.Timestamp)(nil),  // 17: google.protobuf.Timestamp
+	(*Exception)(nil),              // 16: periscope.notifier.v1.Exception
+	(*Frame)(nil),                  // 17: periscope.notifier.v1.Frame
+	(*Tag)(nil),                    // 18: periscope.notifier.v1.Tag
+	(*timestamppb.Timestamp)(nil),  // 19: google.protobuf.Timestamp
 }
 var file_sdk_proto_notifier_v1_notifier_proto_depIdxs = []int32{
 	3,  // 0: periscope.notifier.v1.GetInfoResponse.info:type_name -> periscope.notifier.v1.Info
@@ -1142,23 +1321,25 @@ var file_sdk_proto_notifier_v1_notifier_proto_depIdxs = []int32{
 	13, // 8: periscope.notifier.v1.Notification.project:type_name -> periscope.notifier.v1.Project
 	14, // 9: periscope.notifier.v1.Notification.issue:type_name -> periscope.notifier.v1.Issue
 	15, // 10: periscope.notifier.v1.Notification.event:type_name -> periscope.notifier.v1.Event
-	17, // 11: periscope.notifier.v1.Alert.created_at:type_name -> google.protobuf.Timestamp
-	17, // 12: periscope.notifier.v1.Issue.first_seen:type_name -> google.protobuf.Timestamp
-	17, // 13: periscope.notifier.v1.Issue.last_seen:type_name -> google.protobuf.Timestamp
-	16, // 14: periscope.notifier.v1.Event.tags:type_name -> periscope.notifier.v1.Tag
-	1,  // 15: periscope.notifier.v1.Notifier.GetInfo:input_type -> periscope.notifier.v1.GetInfoRequest
-	4,  // 16: periscope.notifier.v1.Notifier.ValidateConfig:input_type -> periscope.notifier.v1.ValidateConfigRequest
-	6,  // 17: periscope.notifier.v1.Notifier.Configure:input_type -> periscope.notifier.v1.ConfigureRequest
-	8,  // 18: periscope.notifier.v1.Notifier.Notify:input_type -> periscope.notifier.v1.NotifyRequest
-	2,  // 19: periscope.notifier.v1.Notifier.GetInfo:output_type -> periscope.notifier.v1.GetInfoResponse
-	5,  // 20: periscope.notifier.v1.Notifier.ValidateConfig:output_type -> periscope.notifier.v1.ValidateConfigResponse
-	7,  // 21: periscope.notifier.v1.Notifier.Configure:output_type -> periscope.notifier.v1.ConfigureResponse
-	9,  // 22: periscope.notifier.v1.Notifier.Notify:output_type -> periscope.notifier.v1.NotifyResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	19, // 11: periscope.notifier.v1.Alert.created_at:type_name -> google.protobuf.Timestamp
+	19, // 12: periscope.notifier.v1.Issue.first_seen:type_name -> google.protobuf.Timestamp
+	19, // 13: periscope.notifier.v1.Issue.last_seen:type_name -> google.protobuf.Timestamp
+	18, // 14: periscope.notifier.v1.Event.tags:type_name -> periscope.notifier.v1.Tag
+	16, // 15: periscope.notifier.v1.Event.exception:type_name -> periscope.notifier.v1.Exception
+	17, // 16: periscope.notifier.v1.Exception.frames:type_name -> periscope.notifier.v1.Frame
+	1,  // 17: periscope.notifier.v1.Notifier.GetInfo:input_type -> periscope.notifier.v1.GetInfoRequest
+	4,  // 18: periscope.notifier.v1.Notifier.ValidateConfig:input_type -> periscope.notifier.v1.ValidateConfigRequest
+	6,  // 19: periscope.notifier.v1.Notifier.Configure:input_type -> periscope.notifier.v1.ConfigureRequest
+	8,  // 20: periscope.notifier.v1.Notifier.Notify:input_type -> periscope.notifier.v1.NotifyRequest
+	2,  // 21: periscope.notifier.v1.Notifier.GetInfo:output_type -> periscope.notifier.v1.GetInfoResponse
+	5,  // 22: periscope.notifier.v1.Notifier.ValidateConfig:output_type -> periscope.notifier.v1.ValidateConfigResponse
+	7,  // 23: periscope.notifier.v1.Notifier.Configure:output_type -> periscope.notifier.v1.ConfigureResponse
+	9,  // 24: periscope.notifier.v1.Notifier.Notify:output_type -> periscope.notifier.v1.NotifyResponse
+	21, // [21:25] is the sub-list for method output_type
+	17, // [17:21] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_sdk_proto_notifier_v1_notifier_proto_init() }
@@ -1172,7 +1353,7 @@ func file_sdk_proto_notifier_v1_notifier_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_sdk_proto_notifier_v1_notifier_proto_rawDesc), len(file_sdk_proto_notifier_v1_notifier_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   16,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
