@@ -87,7 +87,7 @@ func eventData(ev *core.Event) *core.EventData {
 	if len(ev.Payload) == 0 {
 		return nil
 	}
-	d, err := sentry.Normalize(ev.Payload, sentry.NormalizeOptions{Received: ev.Received, EventID: ev.EventID, ForceEventID: true})
+	d, err := sentry.Normalize(ev.Payload, sentry.NormalizeOptions{Received: ev.Received, EventID: ev.EventID, ForceEventID: true, SkipBreadcrumbs: true})
 	if err != nil {
 		return nil
 	}

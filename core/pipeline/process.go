@@ -40,6 +40,9 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 		ForceEventID: a.EventID != "",
 		ClientIP:     a.ClientIP,
 		ItemType:     a.ItemType,
+		// Grouping does not read breadcrumbs, and only the payload is
+		// stored: the API normalizes them when it serves the event.
+		SkipBreadcrumbs: true,
 	})
 	if err != nil {
 		return rejected(a, err.Error())

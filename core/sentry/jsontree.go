@@ -26,10 +26,11 @@ const (
 	jRaw // a validated value kept as its source text, without child nodes
 )
 
-// rawMembers are top-level members Normalize never reads: they are
-// validated but not built into nodes (their text stays in the source).
+// rawMembers are top-level members Normalize never reads, or reads only
+// on demand (breadcrumbs): they are validated but not built into nodes
+// (their text stays in the source).
 var rawMembers = map[string]bool{
-	"modules": true, "debug_meta": true,
+	"breadcrumbs": true, "sentry.interfaces.Breadcrumbs": true, "modules": true, "debug_meta": true,
 	"sentry.interfaces.DebugMeta": true, "spans": true, "measurements": true, "breakdowns": true, "_meta": true,
 }
 

@@ -28,6 +28,10 @@ type NormalizeOptions struct {
 	// ItemType is the envelope item type the payload came in ("event",
 	// "transaction", "feedback", ...); empty means "event".
 	ItemType string
+	// SkipBreadcrumbs leaves EventData.Breadcrumbs nil without reading
+	// them, for callers that need no more than grouping does (the
+	// pipeline, which keeps only the payload).
+	SkipBreadcrumbs bool
 }
 
 // Normalize turns one event payload (an envelope "event" item, a /store/
@@ -193,9 +197,10 @@ func (n *normalizer) collect() {
 	})
 }
 
-// pick returns the modern member unless it is absent or null.
+// pick returns the modern member unless it is absent or null (a raw
+// member is null when its text is).
 func (n *normalizer) pick(modern, legacy int) int {
-	if !n.t.isNull(modern) {
+	if !n.t.isNull(modern) && !(n.t.kind(modern) == jRaw && n.t.nodes[modern].str == "null") {
 		return modern
 	}
 	return legacy
@@ -252,7 +257,9 @@ func (n *normalizer) run() {
 	ev.ExpectStaple = n.object("expectstaple", n.pick(f.expectStaple, f.legacyExpectStaple))
 	n.normalizeRequest()
 	n.normalizeUser()
-	ev.Breadcrumbs = n.breadcrumbs(n.pick(f.breadcrumbs, f.legacyBreadcrumbs))
+	if !n.opts.SkipBreadcrumbs {
+		ev.Breadcrumbs = n.rawBreadcrumbs(n.pick(f.breadcrumbs, f.legacyBreadcrumbs))
+	}
 
 	ev.Tags = n.tags(f.tags)
 	ev.Type = n.eventType()

@@ -18,6 +18,24 @@ const (
 	maxBagString = 16384
 )
 
+// rawBreadcrumbs normalizes member i, which the parser kept as raw text
+// (rawMembers) so that events whose breadcrumbs nobody reads do not pay for
+// them: the text is parsed into a tree of its own here.
+func (n *normalizer) rawBreadcrumbs(i int) *core.Breadcrumbs {
+	if i < 0 || n.t.kind(i) != jRaw {
+		return n.breadcrumbs(i)
+	}
+	sub := getTree()
+	defer putTree(sub)
+	if err := sub.parse(n.t.nodes[i].str); err != nil {
+		n.invalid("breadcrumbs") // cannot happen: the text was validated
+		return nil
+	}
+	m := *n
+	m.t = sub
+	return m.breadcrumbs(0)
+}
+
 // breadcrumbs normalizes the breadcrumbs interface: a bare list or
 // {"values": [...]}. Entries that are not objects are skipped and noted;
 // a value of any other shape is noted and dropped. Nil when none remain.

@@ -117,3 +117,14 @@ func TestNormalizeBreadcrumbsClockDrift(t *testing.T) {
 		t.Errorf("breadcrumb timestamp %v, want %v (shifted by the drift)", got, want)
 	}
 }
+
+func TestNormalizeBreadcrumbsSkippedOrAliased(t *testing.T) {
+	in := `{"message":"m","breadcrumbs":[{"message":"a"}]}`
+	if ev := mustNormalize(t, in, NormalizeOptions{SkipBreadcrumbs: true}); ev.Breadcrumbs != nil {
+		t.Errorf("SkipBreadcrumbs kept %+v", ev.Breadcrumbs)
+	}
+	ev := mustNormalize(t, `{"breadcrumbs":null,"sentry.interfaces.Breadcrumbs":{"values":[{"message":"legacy"}]}}`, NormalizeOptions{})
+	if ev.Breadcrumbs == nil || ev.Breadcrumbs.Values[0].Message != "legacy" {
+		t.Errorf("a null modern member hides the legacy alias: %+v", ev.Breadcrumbs)
+	}
+}
