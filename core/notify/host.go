@@ -146,11 +146,17 @@ func (h *Host) pluginConfig(config map[string]any) sdk.Config {
 		c[k] = v
 	}
 	c[sdk.AllowPrivateNetworksKey] = h.cfg.AllowPrivateNetworks
-	hosts := make([]any, len(h.cfg.AllowPrivateHosts))
-	for i, s := range h.cfg.AllowPrivateHosts {
-		hosts[i] = s
+	// The allow-list is the operator's alone: a destination's own value is
+	// always dropped. The key is sent only when the operator set a list, so
+	// plugins built with an SDK that predates it see no unknown key.
+	delete(c, sdk.AllowPrivateHostsKey)
+	if len(h.cfg.AllowPrivateHosts) > 0 {
+		hosts := make([]any, len(h.cfg.AllowPrivateHosts))
+		for i, s := range h.cfg.AllowPrivateHosts {
+			hosts[i] = s
+		}
+		c[sdk.AllowPrivateHostsKey] = hosts
 	}
-	c[sdk.AllowPrivateHostsKey] = hosts
 	return c
 }
 

@@ -94,3 +94,17 @@ func TestConfigValidatesAllowPrivateHosts(t *testing.T) {
 		t.Errorf("Validate(host name in allow_private_hosts) = %v, want an error naming notify.allow_private_hosts", err)
 	}
 }
+
+// TestPluginConfigAllowList checks that a destination can never supply the
+// allow-list itself, and that the key reaches plugins only when the
+// operator set one.
+func TestPluginConfigAllowList(t *testing.T) {
+	own := map[string]any{"host": "127.0.0.1", "allow_private_hosts": []any{"127.0.0.1"}}
+	if c := NewHost(Config{}, nil).pluginConfig(own); c["allow_private_hosts"] != nil {
+		t.Errorf("a destination's own allow-list reached the plugin: %v", c)
+	}
+	c := NewHost(Config{AllowPrivateHosts: []string{"10.0.0.5:25"}}, nil).pluginConfig(own)
+	if got, _ := c["allow_private_hosts"].([]any); len(got) != 1 || got[0] != "10.0.0.5:25" {
+		t.Errorf("allow_private_hosts = %v, want the operator's list", c["allow_private_hosts"])
+	}
+}

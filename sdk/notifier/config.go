@@ -20,7 +20,9 @@ const AllowPrivateNetworksKey = "allow_private_networks"
 // plugin's config from notify.allow_private_hosts: the operator's list of
 // internal addresses ("IP", "IP:port" or a CIDR prefix) a plugin may reach
 // although they are loopback, private or link-local, such as a local SMTP
-// relay. Like AllowPrivateNetworksKey, no user-supplied value survives.
+// relay. The host sets it only when the operator configured a list and
+// drops any value a destination carries, so no user-supplied value
+// survives.
 // Plugins pass Config.AllowPrivateHosts to httpclient.ParseAllowList.
 const AllowPrivateHostsKey = "allow_private_hosts"
 
