@@ -128,7 +128,9 @@ func TestEventShowNodeEvent(t *testing.T) {
 			"         if (scenario === 'main') await runMain();\n",
 		"User\n  id=u-2002 email=sam@example.com username=sam ip_address=198.51.100.23",
 		"Breadcrumbs (last 10 of 24, oldest first)",
-		"log     console: nodesender: step 21 transaction (span) ->  startSpan + child span (matched by trace_id)\n",
+		// The SDK's "log" level is Relay's alias of info in the normalized
+		// event the CLI reads.
+		"info    console: nodesender: step 21 transaction (span) ->  startSpan + child span (matched by trace_id)\n",
 		"release sdk-capture-node@2.3.1", "environment capture-test",
 		"team", "storefront",
 	} {
