@@ -6,12 +6,12 @@ import (
 	"path"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // exprFunctions are the helpers rule expressions may call, on top of
@@ -47,25 +47,37 @@ var exprFunctions = []expr.Option{
 	}, new(func(string) string)),
 }
 
+// patternCacheSize bounds each cache of compiled patterns. Rule
+// expressions may build patterns from event data, so the caches hold the
+// most recently used ones instead of growing with input.
+const patternCacheSize = 4096
+
+// compiledRegexp is a cached regexp.Compile result, error included.
+type compiledRegexp struct {
+	re  *regexp.Regexp
+	err error
+}
+
 var (
-	regexpCache sync.Map // string -> *regexp.Regexp or error
-	globCache   sync.Map // string -> *glob
+	regexpCache = mustLRU[string, compiledRegexp](patternCacheSize)
+	globCache   = mustLRU[string, *glob](patternCacheSize)
 )
 
+func mustLRU[K comparable, V any](size int) *lru.Cache[K, V] {
+	c, err := lru.New[K, V](size)
+	if err != nil {
+		panic(err) // only for a size <= 0
+	}
+	return c
+}
+
 func cachedRegexp(s string) (*regexp.Regexp, error) {
-	if v, ok := regexpCache.Load(s); ok {
-		if re, ok := v.(*regexp.Regexp); ok {
-			return re, nil
-		}
-		return nil, v.(error)
+	if v, ok := regexpCache.Get(s); ok {
+		return v.re, v.err
 	}
 	re, err := regexp.Compile(s)
-	if err != nil {
-		regexpCache.Store(s, err)
-		return nil, err
-	}
-	regexpCache.Store(s, re)
-	return re, nil
+	regexpCache.Add(s, compiledRegexp{re, err})
+	return re, err
 }
 
 func cachedGlob(s string, fold bool) *glob {
@@ -73,21 +85,21 @@ func cachedGlob(s string, fold bool) *glob {
 	if fold {
 		key = "i:" + s
 	}
-	if v, ok := globCache.Load(key); ok {
-		return v.(*glob)
+	if g, ok := globCache.Get(key); ok {
+		return g
 	}
 	g := compileGlob(s, false, fold)
-	globCache.Store(key, g)
+	globCache.Add(key, g)
 	return g
 }
 
 func cachedPathGlob(s string) *glob {
 	key := "p:" + s
-	if v, ok := globCache.Load(key); ok {
-		return v.(*glob)
+	if g, ok := globCache.Get(key); ok {
+		return g
 	}
 	g := compileGlob(s, true, true)
-	globCache.Store(key, g)
+	globCache.Add(key, g)
 	return g
 }
 

@@ -19,6 +19,11 @@ import (
 // directory holding go.mod), or "" when it is absent.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
+	// PERISCOPE_CORPUS names the corpus directly, for checkouts (such as
+	// git worktrees) that do not sit beside shared/.
+	if c := os.Getenv("PERISCOPE_CORPUS"); c != "" {
+		return c
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		tb.Fatal(err)

@@ -1,6 +1,9 @@
 package rules
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // glob is a compiled Sentry-style glob: '*' matches any run of characters
 // ('/' excluded in path mode, where '**' crosses directories), '?' one
@@ -16,6 +19,7 @@ type glob struct {
 	// without it cannot match.
 	must string
 	kind globKind
+	re   *regexp.Regexp // general patterns only
 }
 
 type globKind uint8
@@ -67,6 +71,7 @@ func compileGlob(pat string, path, fold bool) *glob {
 	}
 	if g.kind == globGeneral {
 		g.must = longestLiteral(pat)
+		g.re = globRegexp(pat, path)
 	}
 	return g
 }
@@ -112,7 +117,7 @@ func (g *glob) match(s string) bool {
 	if g.must != "" && !strings.Contains(s, g.must) {
 		return false
 	}
-	return globMatch(g.pat, s, g.path)
+	return g.re.MatchString(s)
 }
 
 // prepare turns a raw input into the form match expects.
@@ -126,82 +131,100 @@ func (g *glob) prepare(s string) string {
 	return s
 }
 
-// globMatch is a backtracking matcher over bytes (patterns and inputs are
-// treated as byte strings; multi-byte runes match themselves).
-func globMatch(p, s string, path bool) bool {
-	for len(p) > 0 {
-		switch p[0] {
+// globRegexp translates a general pattern into an anchored RE2 program,
+// whose matching time is linear in the input (a backtracking matcher is
+// exponential in the number of stars on inputs that almost match).
+// Semantics: '*' is any run ('/' excluded in path mode), '**' any run
+// including '/', "**/" also zero directories, '?' one character ('/'
+// excluded in path mode), "[abc]", "[a-z]", "[!abc]" or "[^abc]" a class,
+// '\' escapes the next character, and an unclosed '[' is literal.
+func globRegexp(p string, path bool) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`^(?s:`)
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; c {
 		case '*':
-			double := len(p) > 1 && p[1] == '*'
-			if double {
-				p = p[2:]
-				// "**/" also matches zero directories.
-				if path && len(p) > 0 && p[0] == '/' && globMatch(p[1:], s, path) {
-					return true
+			if i+1 < len(p) && p[i+1] == '*' {
+				i++
+				if path && i+1 < len(p) && p[i+1] == '/' {
+					i++
+					b.WriteString(`(?:.*/)?`)
+				} else {
+					b.WriteString(`.*`)
 				}
+			} else if path {
+				b.WriteString(`[^/]*`)
 			} else {
-				p = p[1:]
+				b.WriteString(`.*`)
 			}
-			cross := !path || double
-			for i := 0; i <= len(s); i++ {
-				if globMatch(p, s[i:], path) {
-					return true
-				}
-				if i < len(s) && !cross && s[i] == '/' {
-					return false
-				}
-			}
-			return false
 		case '?':
-			if len(s) == 0 || (path && s[0] == '/') {
-				return false
+			if path {
+				b.WriteString(`[^/]`)
+			} else {
+				b.WriteString(`.`)
 			}
-			p, s = p[1:], s[1:]
 		case '[':
-			end := strings.IndexByte(p[1:], ']')
-			if end < 0 || len(s) == 0 {
-				if len(s) == 0 || s[0] != '[' {
-					return false
-				}
-				p, s = p[1:], s[1:]
+			end := strings.IndexByte(p[i+1:], ']')
+			if end < 0 {
+				b.WriteString(`\[`)
 				continue
 			}
-			class := p[1 : end+1]
-			neg := len(class) > 0 && (class[0] == '!' || class[0] == '^')
-			if neg {
-				class = class[1:]
-			}
-			if classMatch(class, s[0]) == neg {
-				return false
-			}
-			p, s = p[end+2:], s[1:]
+			b.WriteString(globClass(p[i+1 : i+1+end]))
+			i += end + 1
 		case '\\':
-			if len(p) > 1 {
-				p = p[1:]
+			if i+1 < len(p) {
+				i++
 			}
-			fallthrough
+			b.WriteString(regexp.QuoteMeta(p[i : i+1]))
 		default:
-			if len(s) == 0 || s[0] != p[0] {
-				return false
+			// Copy a whole UTF-8 sequence so a multi-byte character
+			// stays one literal.
+			j := i + 1
+			for j < len(p) && p[j]&0xC0 == 0x80 {
+				j++
 			}
-			p, s = p[1:], s[1:]
+			b.WriteString(regexp.QuoteMeta(p[i:j]))
+			i = j - 1
 		}
 	}
-	return len(s) == 0
+	b.WriteString(`)$`)
+	return regexp.MustCompile(b.String())
 }
 
-func classMatch(class string, c byte) bool {
-	for i := 0; i < len(class); i++ {
-		if i+2 < len(class) && class[i+1] == '-' {
-			if class[i] <= c && c <= class[i+2] {
-				return true
+// globClass turns the inside of a "[...]" into an RE2 class. An empty
+// class matches nothing and an empty negated one any character; a reversed
+// range matches nothing.
+func globClass(class string) string {
+	neg := len(class) > 0 && (class[0] == '!' || class[0] == '^')
+	if neg {
+		class = class[1:]
+	}
+	rs := []rune(class)
+	var b strings.Builder
+	for i := 0; i < len(rs); i++ {
+		if i+2 < len(rs) && rs[i+1] == '-' {
+			if rs[i] <= rs[i+2] {
+				b.WriteString(classRune(rs[i]) + "-" + classRune(rs[i+2]))
 			}
 			i += 2
 			continue
 		}
-		if class[i] == c {
-			return true
-		}
+		b.WriteString(classRune(rs[i]))
 	}
-	return false
+	switch {
+	case b.Len() == 0 && neg:
+		return `.`
+	case b.Len() == 0:
+		return `[^\x00-\x{10FFFF}]`
+	case neg:
+		return `[^` + b.String() + `]`
+	}
+	return `[` + b.String() + `]`
+}
+
+func classRune(r rune) string {
+	if strings.ContainsRune(`\[]^-`, r) {
+		return `\` + string(r)
+	}
+	return string(r)
 }
