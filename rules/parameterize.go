@@ -35,11 +35,14 @@ const (
 )
 
 var paramAlts = []*paramAlt{
-	{name: "email", first: emailLoc, re: `[a-zA-Z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*`,
+	{name: "email", first: emailLoc, re: `[a-zA-Z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*`,
 		hint: func(r string) bool { return emailAhead(r) }},
-	{name: "url", first: "whf", wordStart: true, re: `(?:wss|ws|https|http|ftp)://[^\s]+`,
+	// The first character after "://" is not one of "/$.?#", and one more
+	// character of any kind (a space too) must follow it.
+	{name: "url", first: "whf", wordStart: true, re: `(?:wss?|https?|ftp)://[^` + pySpace + `/$.?#].[^` + pySpace + `]*`,
 		hint: func(r string) bool { return strings.Contains(r[:min(len(r), 8)], "://") }},
-	{name: "hostname", first: letters + digits, wordStart: true, re: `(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?\.)+(?:` + tlds + `)\b`,
+	// As few labels as give a known TLD: "x.com.evil.net" is two host names.
+	{name: "hostname", first: letters + digits + "-", wordStart: true, re: `(?:[a-zA-Z0-9-]{1,63}\.)+?(?:` + tlds + `)\b`,
 		hint: func(r string) bool { return hostAhead(r) }, fn: matchHostname},
 	{name: "ip", first: hexChars + ":", re: `(?:` + ipv6 + `)\b`, longest: true,
 		hint: ip6Ahead},
@@ -53,10 +56,11 @@ var paramAlts = []*paramAlt{
 		fn: func(r string) int { return fixedHex(r, 32) }},
 	{name: "date", first: digits + "MTWFSJAOND" + "d", wordStart: true, re: datePattern,
 		hint: dateAhead},
-	{name: "duration", first: digits, wordStart: true, re: `[0-9]+ms\b`,
+	// No boundary after "ms": "150msec" is "<duration>ec".
+	{name: "duration", first: digits, wordStart: true, re: `[0-9]+ms`,
 		fn: func(r string) int {
 			n := digitRun(r)
-			if n > 0 && strings.HasPrefix(r[n:], "ms") && boundaryAt(r, n+2) {
+			if n > 0 && strings.HasPrefix(r[n:], "ms") {
 				return n + 2
 			}
 			return 0
@@ -79,7 +83,7 @@ var paramAlts = []*paramAlt{
 	{name: "float", first: digits, wordStart: true, re: `[0-9]+\.[0-9]+\b`, fn: matchFloat},
 	{name: "int", first: "-", re: `-[0-9]+\b`, fn: func(r string) int { return signed(r, matchInt) }},
 	{name: "int", first: digits, wordStart: true, re: `[0-9]+\b`, fn: matchInt},
-	{name: "quoted_str", first: "=", re: `=(?:'[^']*'|"[^"]*")`},
+	{name: "quoted_str", first: "=", re: `=(?:'[^']+'|"[^"]+")`},
 	{name: "bool", first: "=", re: `=(?:True|true|False|false)\b`},
 }
 
@@ -99,11 +103,20 @@ var altsByByte = func() (t [256][]*paramAlt) {
 	return t
 }()
 
-const tlds = `com|net|org|edu|gov|mil|int|info|biz|name|pro|aero|coop|museum|mobi|asia|tel|travel|jobs|cat|xxx|post|` +
-	`io|co|ai|app|dev|cloud|online|site|tech|store|shop|blog|xyz|top|me|tv|cc|ws|fm|am|gg|ly|sh|to|` +
-	`de|uk|fr|it|es|nl|be|ch|at|se|no|dk|fi|pl|cz|sk|hu|ro|bg|gr|pt|ie|ru|ua|by|lt|lv|ee|is|tr|il|` +
-	`us|ca|mx|br|ar|cl|pe|ve|au|nz|jp|cn|hk|tw|kr|in|sg|my|th|vn|id|ph|pk|za|eg|ng|ke|ir|sa|ae|eu|local|internal|` +
-	`COM|NET|ORG|EDU|GOV|IO|CO|DE|UK|FR|IT|ES|NL|RU|JP|CN|US|CA|AU|BR|IN|EU`
+// tlds are the reference's "top 100" top-level domains, each written all
+// upper case or all lower case (mixed case such as "Com" is not a TLD).
+// Private names such as internal, local or dev are not among them, so
+// "redis.internal" stays as it is.
+var tlds = tldUpper + "|" + strings.ToLower(tldUpper)
+
+const tldUpper = `AE|AL|APP|AR|AT|AU|BE|BG|BIZ|BR|BY|CA|CAT|CC|CF|CH|CL|CLUB|CN|CO|COM|CZ|DE|DK|EDU|EE|ES|EU|` +
+	`FI|FM|FR|GA|GOV|GQ|GR|HK|HR|HU|ID|IE|IL|IN|INFO|IO|IR|IS|IT|JOBS|JP|KR|KZ|LA|LINK|LT|LV|LY|` +
+	`ME|MOBI|MS|MX|MY|NET|NEWS|NG|NL|NO|NZ|ONLINE|ORG|PE|PH|PL|PRO|PT|RO|RS|RU|SA|SE|SG|SI|SITE|` +
+	`SK|TH|TIPS|TK|TO|TR|TV|TW|UA|UG|UK|US|VN|WIKI|XXX|XYZ|ZA`
+
+// pySpace is Python's \s for str patterns (Go's \s lacks \v, \x1c-\x1f
+// and the Unicode spaces), for use inside a character class.
+const pySpace = `\t\n\v\f\r \x{1c}-\x{1f}\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
 
 const ipv4 = `(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])`
 const h16 = `[0-9a-fA-F]{1,4}`
@@ -256,37 +269,39 @@ func matchUUID(r string) int {
 	return 0
 }
 
-var tldList = strings.Split(tlds, "|")
+var tldSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range strings.Split(tlds, "|") {
+		m[t] = true
+	}
+	return m
+}()
 
-// matchHostname is (?:label\.)+(?:tld)\b with backtracking over the
-// number of labels.
+// matchHostname is (?:[a-zA-Z0-9-]{1,63}\.)+?(?:tld)\b: after each label,
+// fewest first, the word that follows must be a TLD and end there.
 func matchHostname(r string) int {
-	var ends []int
 	p := 0
 	for {
 		n := 0
-		for p+n < len(r) {
-			c := r[p+n]
-			if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-				break
-			}
+		for p+n < len(r) && isLabelByte(r[p+n]) {
 			n++
 		}
-		if n == 0 || r[p] == '-' || r[p+n-1] == '-' || p+n >= len(r) || r[p+n] != '.' {
-			break
+		if n == 0 || n > 63 || p+n >= len(r) || r[p+n] != '.' {
+			return 0
 		}
 		p += n + 1
-		ends = append(ends, p)
-	}
-	for k := len(ends) - 1; k >= 0; k-- {
-		rest := r[ends[k]:]
-		for _, t := range tldList {
-			if strings.HasPrefix(rest, t) && boundaryAt(rest, len(t)) {
-				return ends[k] + len(t)
-			}
+		w := 0
+		for p+w < len(r) && isWordByte(r[p+w]) {
+			w++
+		}
+		if tldSet[r[p:p+w]] {
+			return p + w
 		}
 	}
-	return 0
+}
+
+func isLabelByte(c byte) bool {
+	return c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
 
 // ip6Ahead: an IPv6 address starts with up to four hex digits then ':',
@@ -333,7 +348,7 @@ func hostAhead(r string) bool {
 		if c == '.' {
 			return i > 0
 		}
-		if !(c == '-' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		if !isLabelByte(c) {
 			return false
 		}
 	}
@@ -353,7 +368,8 @@ func Parameterize(s string) string {
 		matched := 0
 		var name string
 		for _, a := range alts {
-			if a.wordStart && i > 0 && isWordByte(s[i-1]) || !hasAt && a.name == "email" {
+			// \b before the match: a change between word and non-word.
+			if a.wordStart && i > 0 && isWordByte(s[i-1]) == isWordByte(c) || !hasAt && a.name == "email" {
 				continue
 			}
 			r := s[i:]

@@ -33,6 +33,42 @@ func TestParameterize(t *testing.T) {
 	}
 }
 
+// TestParameterizeReference pins the points where the patterns follow the
+// reference (protocol notes §7.8 and the parameterization module they
+// cite): its top-100 TLD list (no internal, local or dev; news, club, wiki,
+// link and tips included, all upper or all lower case), host labels that
+// may start or end with '-' and are taken as few as possible, email
+// domains of [a-zA-Z0-9-] labels, URLs whose first character after "://"
+// is not one of "/$.?#" followed by any one character, "ms" durations with
+// no boundary after them, and non-empty quoted strings.
+func TestParameterizeReference(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"redis.internal down", "redis.internal down"},
+		{"api.local refused", "api.local refused"},
+		{"cache.svc.dev timed out", "cache.svc.dev timed out"},
+		{"my.app.dev timed out", "<hostname>.dev timed out"},
+		{"feed.example.news down", "<hostname> down"},
+		{"golf.club wiki.wiki go.link hints.tips free.tk", "<hostname> <hostname> <hostname> <hostname> <hostname>"},
+		{"EXAMPLE.COM and example.com and Example.Com", "<hostname> and <hostname> and Example.Com"},
+		{"a-.example.com", "<hostname>"},
+		{"x.com.evil.net", "<hostname>.<hostname>"},
+		{"cdn.example.info/x", "<hostname>/x"},
+		{"mail a@b-.c now", "mail <email> now"},
+		{"mail a@-x-.org now", "mail <email> now"},
+		{"see http://x", "see http://x"},
+		{"see http:///path", "see http:///path"},
+		{"see http://a b", "see <url>"},
+		{"see wss://h.example.com/s?x=1, then", "see <url> then"},
+		{"took 150msec", "took <duration>ec"},
+		{"k='' and v=\"\"", "k='' and v=\"\""},
+		{"k='x'", "k=<quoted_str>"},
+	} {
+		if got := Parameterize(tc.in); got != tc.want {
+			t.Errorf("Parameterize(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
 func TestTrimLines(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"one line", "one line"},
