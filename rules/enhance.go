@@ -3,6 +3,7 @@ package rules
 import (
 	_ "embed"
 	"sync"
+	"sync/atomic"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -156,6 +157,9 @@ func (e *Enhancements) apply(st *stackState) {
 				if !r.matchAt(st.frames, i) {
 					continue
 				}
+				if tr := enhTrace.Load(); tr != nil {
+					(*tr)(r)
+				}
 				for _, a := range r.actions {
 					if a.classifies() == classify {
 						a.apply(st, i, r)
@@ -165,6 +169,10 @@ func (e *Enhancements) apply(st *stackState) {
 		}
 	}
 }
+
+// enhTrace, when set, is called with every rule that matches a frame.
+// Only tests set it (to find built-in rules no corpus event exercises).
+var enhTrace atomic.Pointer[func(*enhRule)]
 
 func (a enhAction) classifies() bool { return a.kind == actApp || a.kind == actCategory }
 
