@@ -131,6 +131,6 @@ var unexercisedBlocks = map[string]string{
 	"C++ and Objective-C throw sites: what happens after them is not the bug.": "" +
 		"the native inputs are signal crashes; none has a __cxa_throw, _CxxThrowException, " +
 		"__assert_rtn or _NSRaiseError frame",
-	"malloc": "no native input crashes inside an allocator (no malloc or libsystem_malloc frame)",
+	"malloc":                    "no native input crashes inside an allocator (no malloc or libsystem_malloc frame)",
 	"Other vendors' telemetry.": "no input has a New Relic or LogRocket frame",
 }
