@@ -209,3 +209,25 @@ func (c *Config) resolve(path string) string {
 	}
 	return filepath.Join(filepath.Dir(c.File), path)
 }
+
+// TakePositions copies from src, the same section parsed from the YAML
+// file, the positions of every value c has unchanged, so that errors in
+// values that came from the file name their line and column. Values set
+// another way (the environment) keep no position.
+func (c *Config) TakePositions(src Config) {
+	if src.SentryRules == c.SentryRules {
+		c.sentryPos = src.sentryPos
+	}
+	if src.StackRules == c.StackRules {
+		c.stackPos = src.stackPos
+	}
+	for i := range c.Rules {
+		if i >= len(src.Rules) {
+			break
+		}
+		a, b := c.Rules[i], src.Rules[i]
+		if a.Name == b.Name && a.When == b.When && a.Title == b.Title && strings.Join(a.Fingerprint, "\x00") == strings.Join(b.Fingerprint, "\x00") {
+			c.Rules[i].Pos = b.Pos
+		}
+	}
+}

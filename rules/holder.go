@@ -19,7 +19,8 @@ import (
 // previous Engine and remembers the error for readiness checks.
 type Holder struct {
 	cur  atomic.Pointer[Engine]
-	path string
+	load func() (*Engine, error) // nil: nothing to reload from
+	path string                  // the main file, for log messages
 	log  *slog.Logger
 
 	mu      sync.Mutex // serializes reloads and guards lastErr
@@ -38,14 +39,26 @@ func NewHolder(e *Engine) *Holder {
 // NewFileHolder loads path and returns a Holder that reloads from it. An
 // invalid file is an error (start-up must stop); log may be nil.
 func NewFileHolder(path string, log *slog.Logger) (*Holder, error) {
-	e, err := LoadFile(path)
+	h, err := NewLoaderHolder(func() (*Engine, error) { return LoadFile(path) }, log)
+	if h != nil {
+		h.path = path
+	}
+	return h, err
+}
+
+// NewLoaderHolder calls load and returns a Holder serving its engine,
+// whose Reload calls load again and whose Watch watches the files the
+// engine was read from (Engine.Files). A load error is returned (start-up
+// must stop); log may be nil.
+func NewLoaderHolder(load func() (*Engine, error), log *slog.Logger) (*Holder, error) {
+	e, err := load()
 	if err != nil {
 		return nil, err
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Holder{path: path, log: log}
+	h := &Holder{load: load, path: e.Source(), log: log}
 	h.cur.Store(e)
 	return h, nil
 }
@@ -68,12 +81,12 @@ func (h *Holder) Swap(e *Engine) {
 // engine stays in use and the error is returned (and kept for LastError);
 // when it is valid the new engine replaces the old one.
 func (h *Holder) Reload() error {
-	if h.path == "" {
+	if h.load == nil {
 		return errors.New("rules: no rules file to reload")
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	e, err := LoadFile(h.path)
+	e, err := h.load()
 	if err != nil {
 		h.lastErr = err
 		h.log.Error("grouping rules not reloaded; keeping the previous rules", "file", h.path, "err", err)
@@ -102,7 +115,7 @@ func (h *Holder) Reloads() uint64 { return h.reloads.Load() }
 // until ctx is done. Changes within debounce are coalesced. It returns
 // ctx.Err() or a watcher set-up error.
 func (h *Holder) Watch(ctx context.Context, debounce time.Duration) error {
-	if h.path == "" {
+	if h.load == nil {
 		return errors.New("rules: no rules file to watch")
 	}
 	w, err := fsnotify.NewWatcher()
@@ -115,7 +128,10 @@ func (h *Holder) Watch(ctx context.Context, debounce time.Duration) error {
 	targets := map[string]bool{}
 	dirs := map[string]bool{}
 	refresh := func() error {
-		files := []string{h.path}
+		var files []string
+		if h.path != "" {
+			files = append(files, h.path)
+		}
 		if e := h.Engine(); e != nil {
 			files = append(files, e.Files()...)
 		}

@@ -52,9 +52,6 @@ alerts:
 		rs[1].ActionInterval != 6*time.Hour || rs[1].Kind != "threshold" || rs[1].When == "" {
 		t.Errorf("rules %+v", rs)
 	}
-	if r := rs[0].WithDefaults(); r.Kind != "threshold" || r.ActionInterval != 30*time.Minute {
-		t.Errorf("rule defaults %+v", r)
-	}
 }
 
 func TestAlertingConfigErrorsNameKeys(t *testing.T) {
@@ -83,17 +80,14 @@ alerts:
 		t.Fatalf("got %v, want *config.Errors", err)
 	}
 	got := strings.Join(ce.Problems, "\n")
+	// The when expressions and the alert rules' kinds, windows and names
+	// are core/notify's to check: core/cmd/periscope's TestConfigCheckNotify.
 	for _, want := range []string{
-		"notify.destinations[0].when:",
 		"notify.destinations[1].name: \"ops\" is already the name of notify.destinations[0]",
 		"notify.destinations[1].plugin: is required",
 		"notify.destinations[2].name: is required",
 		"pluginn",
-		"alerts.rules[0].events:",
 		"action_interval",
-		"alerts.rules[1].kind:",
-		"alerts.rules[1].window:",
-		"alerts.rules[1].name:",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("no problem mentioning %q in:\n%s", want, got)

@@ -23,7 +23,7 @@ import (
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/providers/rawbytes"
 	"github.com/knadh/koanf/v2"
-	"github.com/periscope-hq/periscope/core/notify"
+	goyaml "go.yaml.in/yaml/v3"
 )
 
 // Config is the whole configuration. Every field has a default (Default).
@@ -45,6 +45,9 @@ type Config struct {
 	// Raw is the YAML text that was read, for loaders that need positions
 	// (grouping rules report line and column); not a key.
 	Raw []byte `koanf:"-"`
+	// Environ is the environment the configuration was parsed with, so a
+	// reload of the file applies the same overrides; not a key.
+	Environ []string `koanf:"-"`
 }
 
 // Server is the HTTP listener.
@@ -104,22 +107,61 @@ type Ingest struct {
 	RateLimit int `koanf:"rate_limit"`
 }
 
-// Grouping is the rule engine's section. Package rules parses it again
-// from the file itself so that errors carry line and column; it is
-// declared here so that unknown keys are reported with the others.
+// Grouping is the rule engine's section (grouping.*). Package rules
+// compiles it; the binary builds its engine from these values, so the
+// environment names work like the file's keys.
 type Grouping struct {
-	Rules           []map[string]any `koanf:"rules"`
-	RulesFile       string           `koanf:"rules_file"`
-	SentryRules     string           `koanf:"sentry_rules"`
-	SentryRulesFile string           `koanf:"sentry_rules_file"`
-	StackRules      string           `koanf:"stack_rules"`
+	// Rules are expr-lang rules (PERISCOPE_GROUPING_RULES takes them as a
+	// YAML or JSON list).
+	Rules []GroupingRule `koanf:"rules"`
+	// RulesFile names a YAML file of more grouping settings, relative to
+	// the configuration file.
+	RulesFile string `koanf:"rules_file"`
+	// SentryRules are Sentry fingerprint-rule lines; SentryRulesFile a file
+	// of them.
+	SentryRules     string `koanf:"sentry_rules"`
+	SentryRulesFile string `koanf:"sentry_rules_file"`
+	// StackRules are Sentry stack trace rules applied after the built-in ones.
+	StackRules string `koanf:"stack_rules"`
+}
+
+// GroupingRule is one entry of grouping.rules: expr-lang sources, checked
+// when package rules compiles them.
+type GroupingRule struct {
+	Name        string   `koanf:"name"`
+	When        string   `koanf:"when"`
+	Fingerprint []string `koanf:"fingerprint"`
+	Title       string   `koanf:"title"`
 }
 
 // Notify configures alert delivery: the plugin host and dispatcher
-// settings (notify.Config) and the destinations every project gets.
+// settings and the destinations every project gets. The values are plain;
+// core/notify checks them when the binary builds the host (the binary's
+// config check reports them with the other problems).
 type Notify struct {
-	notify.Config `koanf:",squash"`
-	Destinations  []Destination `koanf:"destinations"`
+	// PluginDir holds periscope-plugin-<name> binaries; empty: the folder
+	// of the periscope binary.
+	PluginDir string `koanf:"plugin_dir"`
+	// AllowPrivateNetworks lets HTTP plugins reach loopback, private and
+	// link-local addresses.
+	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
+	// PublicURL is the base URL of issue links in notifications.
+	PublicURL      string        `koanf:"public_url"`
+	PollInterval   time.Duration `koanf:"poll_interval"`
+	BatchSize      int           `koanf:"batch_size"`
+	Workers        int           `koanf:"workers"`
+	AttemptTimeout time.Duration `koanf:"attempt_timeout"`
+	Lease          time.Duration `koanf:"lease"`
+	IdleTimeout    time.Duration `koanf:"idle_timeout"`
+	Backoff        Backoff       `koanf:"backoff"`
+	Destinations   []Destination `koanf:"destinations"`
+}
+
+// Backoff schedules notification retries (notify.backoff.*).
+type Backoff struct {
+	Base        time.Duration `koanf:"base"`
+	Max         time.Duration `koanf:"max"`
+	MaxAttempts int           `koanf:"max_attempts"`
 }
 
 // Destination is one entry of notify.destinations: a notifier plugin with
@@ -136,7 +178,18 @@ type Destination struct {
 // Alerts holds the alert rules (alerts.rules). New-issue and regression
 // alerts need no rule; threshold alerts do.
 type Alerts struct {
-	Rules []notify.Rule `koanf:"rules"`
+	Rules []AlertRule `koanf:"rules"`
+}
+
+// AlertRule is one entry of alerts.rules; core/notify checks and applies
+// it (kind defaults to threshold, action_interval to 30m).
+type AlertRule struct {
+	Name           string        `koanf:"name"`
+	Kind           string        `koanf:"kind"`
+	Events         int           `koanf:"events"`
+	Window         time.Duration `koanf:"window"`
+	ActionInterval time.Duration `koanf:"action_interval"`
+	When           string        `koanf:"when"`
 }
 
 // Retention bounds how much event data is kept; a background pruner
@@ -191,8 +244,11 @@ func Default() map[string]any {
 		"ingest.batch_size":             500,
 		"ingest.cors_origins":           []string{"*"},
 		"ingest.rate_limit":             0,
+		"grouping.rules":                []any{},
 		"grouping.rules_file":           "",
 		"grouping.sentry_rules":         "",
+		"grouping.sentry_rules_file":    "",
+		"grouping.stack_rules":          "",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
 		"notify.allow_private_hosts":    []string{},
@@ -237,6 +293,10 @@ var envAliases = map[string]string{
 	"PERISCOPE_LOG_LEVEL":                     "log.level",
 }
 
+// structuredEnv are the keys whose environment value is YAML, not a
+// plain string.
+var structuredEnv = map[string]bool{"grouping.rules": true}
+
 // EnvNames returns every environment variable Parse reads, with its key.
 func EnvNames() map[string]string {
 	out := make(map[string]string, len(envAliases)+len(Default()))
@@ -247,6 +307,25 @@ func EnvNames() map[string]string {
 		out[name] = k
 	}
 	return out
+}
+
+// Reload reads c's file again (when it has one) and parses it with the
+// environment c was parsed with, for reloading settings without a
+// restart.
+func (c *Config) Reload() (*Config, error) {
+	var data []byte
+	if c.Path != "" {
+		b, err := os.ReadFile(c.Path)
+		if err != nil {
+			return nil, &Errors{Problems: []string{fmt.Sprintf("config file: %v", err)}}
+		}
+		data = b
+	}
+	nc, err := Parse(data, c.Environ)
+	if nc != nil {
+		nc.Path = c.Path
+	}
+	return nc, err
 }
 
 // Load reads the file at path (when it exists, or always when required) and
@@ -291,9 +370,22 @@ func Parse(yamlData []byte, environ []string) (*Config, error) {
 		if !ok {
 			continue
 		}
-		if key, ok := names[name]; ok {
-			env[key] = val
+		key, ok := names[name]
+		if !ok {
+			continue
 		}
+		if structuredEnv[key] {
+			// A list of mappings cannot be a plain string: the value is
+			// YAML (JSON is YAML too).
+			var v any
+			if err := goyaml.Unmarshal([]byte(val), &v); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %s is not a YAML or JSON list: %v", key, name, err))
+				continue
+			}
+			env[key] = v
+			continue
+		}
+		env[key] = val
 	}
 	if err := k.Load(confmap.Provider(env, "."), nil); err != nil {
 		return nil, err
@@ -318,6 +410,7 @@ func Parse(yamlData []byte, environ []string) (*Config, error) {
 		problems = append(problems, fmt.Sprintf("%s: unknown key", key))
 	}
 	c.Raw = yamlData
+	c.Environ = environ
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return &c, &Errors{Problems: problems}

@@ -1,14 +1,11 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/periscope-hq/periscope/core"
 )
 
 // validate returns one line per problem, each starting with its key.
@@ -79,20 +76,6 @@ func (c *Config) validate() []string {
 	}
 	if c.Ingest.RateLimit < 0 {
 		add("ingest.rate_limit", "must not be negative")
-	}
-	if err := c.Notify.Config.Validate(); err != nil {
-		errs := []error{err}
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			errs = j.Unwrap()
-		}
-		for _, e := range errs {
-			var ce *core.Error
-			if errors.As(e, &ce) {
-				p = append(p, ce.Field+": "+ce.Message)
-			} else {
-				p = append(p, e.Error())
-			}
-		}
 	}
 	p = append(p, c.validateAlerting()...)
 	p = append(p, c.Retention.validate()...)

@@ -26,7 +26,7 @@ func loadConfig(path string) (*config.Config, error) {
 	if path == "" {
 		path = "config.yaml"
 	}
-	c, err := config.Load(path, required)
+	c, err := withChecks(config.Load(path, required))
 	if err != nil {
 		return nil, withCode(exitConfig, err)
 	}

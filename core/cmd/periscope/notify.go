@@ -28,7 +28,7 @@ type alerting struct {
 // validated by its plugin: a bad one stops start-up naming it), and starts
 // delivering, including what was pending before a restart.
 func startAlerting(ctx context.Context, c *config.Config, store core.Store, logger *slog.Logger) (*alerting, error) {
-	cfg := c.Notify.Config
+	cfg := notifyConfig(c)
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = c.PublicURL()
 	}
@@ -41,7 +41,7 @@ func startAlerting(ctx context.Context, c *config.Config, store core.Store, logg
 	a.dispatcher.Events = store
 	a.dispatcher.Logger = logger
 	if len(c.Alerts.Rules) > 0 {
-		th, err := notify.NewThresholds(store, c.Alerts.Rules)
+		th, err := notify.NewThresholds(store, alertRules(c))
 		if err != nil {
 			_ = host.Close()
 			return nil, withCode(exitConfig, fmt.Errorf("alerts.rules: %w", err))

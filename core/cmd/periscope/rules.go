@@ -29,18 +29,19 @@ func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return dispatch(ctx, "rules", rulesVerbs, rulesOrder, "They read the rules of --rules, else of the configuration (--config).", args, stdout, stderr)
 }
 
-// loadRules compiles the rules of --rules, else of the configuration file.
+// loadRules compiles the rules of --rules, else the grouping section of
+// the configuration (file and environment).
 func loadRules(rulesPath, cfgPath string) (*rules.Engine, error) {
 	if rulesPath == "" {
-		rulesPath = cfgPath
-		if rulesPath == "" {
-			if _, err := os.Stat("config.yaml"); err == nil {
-				rulesPath = "config.yaml"
-			}
+		c, err := loadConfig(cfgPath)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if rulesPath == "" {
-		return rules.Load(rules.Config{})
+		e, err := rules.Load(groupingConfig(c))
+		if err != nil {
+			return nil, withCode(exitConfig, err)
+		}
+		return e, nil
 	}
 	e, err := rules.LoadFile(rulesPath)
 	if err != nil {

@@ -56,7 +56,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	bg, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	watchRules(bg, m.Rules, c.Path, m.Logger)
+	watchRules(bg, m.Rules, m.Logger)
 	// The HTTP server, built below on the pipeline, counts what the
 	// pipeline writes for its ingest summary; no event is written before
 	// it exists, since events only arrive through it.
