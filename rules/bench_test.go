@@ -128,7 +128,7 @@ func BenchmarkRulesOnlyNoneMatch(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, ok := e.runRules(ev); ok {
+		if _, ok := e.runRules(ev, e.defaults); ok {
 			b.Fatal("a rule matched")
 		}
 	}
@@ -150,7 +150,7 @@ func BenchmarkStackRulesGo(b *testing.B) {
 	ev := goEvent()
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		newStackState(ev.Exceptions[0].Stacktrace, "go", &ev.Exceptions[0], builtinEnhancements)
+		newStackState(ev.Exceptions[0].Stacktrace, "go", &ev.Exceptions[0], builtinEnhancements, config2023)
 	}
 }
 

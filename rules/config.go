@@ -35,6 +35,9 @@ type Config struct {
 	// StackRules holds Sentry stack trace rules ("enhancements") applied
 	// after the built-in ones by the default grouping.
 	StackRules string `yaml:"stack_rules"`
+	// GroupingConfig is the default grouping's configuration id for
+	// projects that choose none ("" is ConfigNewstyle2023; see Configs).
+	GroupingConfig string `yaml:"default_config"`
 	// RulesFile names a YAML file with more of the same (rules,
 	// sentry_rules, stack_rules...), relative to File's directory; its
 	// rules come after the ones above.

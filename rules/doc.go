@@ -7,11 +7,16 @@
 //  2. the fingerprint the SDK sent, where "{{ default }}" expands to the
 //     default grouping's values and other variables ({{ transaction }},
 //     {{ type }}, {{ tags.X }}...) resolve from the event;
-//  3. the default grouping: Sentry's newstyle:2023-01-11 algorithm, which
-//     builds a tree of components (exception type, stack frames, message...)
-//     per variant (app, system, default) and hashes the contributing leaf
-//     values with MD5, so that Periscope's hash for an event equals
-//     Sentry's.
+//  3. the default grouping: Sentry's algorithm under one of its two
+//     grouping configurations, newstyle:2023-01-11 (the default) or
+//     newstyle:2026-01-20 (configs.go lists what differs: exception child
+//     order, the single-frame JavaScript check, multiprocessing context
+//     lines, and the built-in stack rules, enhancements.txt and
+//     enhancements2026.txt). It builds a tree of components (exception
+//     type, stack frames, message...) per variant (app, system, default)
+//     and hashes the contributing leaf values with MD5, so that
+//     Periscope's hash for an event equals Sentry's under the same
+//     configuration. Every decision names its configuration.
 //
 // An Engine holds one compiled rule set and is immutable: reloading rules
 // builds a new Engine, and a Holder swaps it atomically, keeping the old one

@@ -27,7 +27,8 @@ const (
 // (see Holder).
 type Engine struct {
 	rules    []*exprRule
-	defaults *Defaults
+	defaults *Defaults            // the default configuration's
+	configs  map[string]*Defaults // every configuration, same project rules
 	needs    envNeeds
 	source   string
 	files    []string // every file the rules were read from
@@ -45,12 +46,23 @@ type exprRule struct {
 // against Env once, here; the first problem is returned as a *RuleError
 // naming the rule, the line and column in cfg.File, and what is wrong.
 func Load(cfg Config) (*Engine, error) {
-	e := &Engine{defaults: &Defaults{}, source: cfg.File}
+	if err := CheckConfig(cfg.GroupingConfig); err != nil {
+		return nil, &RuleError{File: cfg.File, Msg: "config: " + err.Error()}
+	}
+	e := &Engine{defaults: &Defaults{Config: cfg.GroupingConfig}, source: cfg.File}
 	if cfg.File != "" {
 		e.files = append(e.files, cfg.File)
 	}
 	if err := e.load(cfg, 0); err != nil {
 		return nil, err
+	}
+	e.configs = map[string]*Defaults{}
+	for _, id := range Configs() {
+		if id == e.defaults.ConfigID() {
+			e.configs[id] = e.defaults
+			continue
+		}
+		e.configs[id] = &Defaults{Enhancements: e.defaults.Enhancements, FingerprintRules: e.defaults.FingerprintRules, Config: id}
 	}
 	return e, nil
 }
@@ -228,24 +240,56 @@ func (e *Engine) Group(ev *core.EventData) core.Grouping {
 	return g
 }
 
+// GroupWithConfig is Group under the grouping configuration id (see
+// Configs); "" or an unknown id means the engine's default configuration.
+// The Grouping's Config names the configuration used.
+func (e *Engine) GroupWithConfig(ev *core.EventData, id string) core.Grouping {
+	g, _ := e.groupWith(ev, e.configDefaults(id))
+	return g
+}
+
+// DefaultConfig returns the id of the configuration Group uses.
+func (e *Engine) DefaultConfig() string {
+	if e == nil {
+		return ConfigID
+	}
+	return e.defaults.ConfigID()
+}
+
+func (e *Engine) configDefaults(id string) *Defaults {
+	if e == nil {
+		if c := configByID(id); c != nil && c != config2023 {
+			return &Defaults{Config: id}
+		}
+		return plainDefaults
+	}
+	if d, ok := e.configs[id]; ok {
+		return d
+	}
+	return e.defaults
+}
+
 // group returns the grouping and, when the default layers decided, the
 // variants they computed.
 func (e *Engine) group(ev *core.EventData) (core.Grouping, []Variant) {
 	if e == nil {
-		vs := plainDefaults.Variants(ev)
-		return groupingFromVariants(vs, ev), vs
+		return e.groupWith(ev, plainDefaults)
 	}
-	if len(e.rules) > 0 {
-		if g, ok := e.runRules(ev); ok {
+	return e.groupWith(ev, e.defaults)
+}
+
+func (e *Engine) groupWith(ev *core.EventData, d *Defaults) (core.Grouping, []Variant) {
+	if e != nil && len(e.rules) > 0 {
+		if g, ok := e.runRules(ev, d); ok {
 			return g, nil
 		}
 	}
-	vs := e.defaults.Variants(ev)
-	return groupingFromVariants(vs, ev), vs
+	vs := d.Variants(ev)
+	return groupingFromVariants(vs, ev, d.ConfigID()), vs
 }
 
-func (e *Engine) runRules(ev *core.EventData) (core.Grouping, bool) {
-	env := newEnv(ev, e.needs, e.defaults)
+func (e *Engine) runRules(ev *core.EventData, d *Defaults) (core.Grouping, bool) {
+	env := newEnv(ev, e.needs, d)
 	for _, r := range e.rules {
 		out, err := expr.Run(r.when, env)
 		if err != nil {
@@ -264,7 +308,7 @@ func (e *Engine) runRules(ev *core.EventData) (core.Grouping, bool) {
 			}
 			parts = append(parts, vals...)
 		}
-		g := core.Grouping{DecidedBy: DecidedByRule, Name: r.name, Config: ConfigID, Hash: ruleHash(parts)}
+		g := core.Grouping{DecidedBy: DecidedByRule, Name: r.name, Config: d.ConfigID(), Hash: ruleHash(parts)}
 		if r.title != nil {
 			t, err := runString(r.title, env)
 			if err != nil {

@@ -41,7 +41,7 @@ func stackFor(t *testing.T, rules string, platform string, fns ...string) *stack
 	for _, fn := range fns {
 		st.Frames = append(st.Frames, core.Frame{Function: fn, InApp: boolp(true)})
 	}
-	return newStackState(st, platform, nil, e)
+	return newStackState(st, platform, nil, e, config2023)
 }
 
 func groups(s *stackState) string {
@@ -97,10 +97,10 @@ func TestEnhancementAppAndCategories(t *testing.T) {
 	// Exception matchers restrict a rule to stacks of matching exceptions.
 	e, _ := ParseEnhancements("error.type:Boom function:b -group")
 	st := &core.Stacktrace{Frames: []core.Frame{{Function: "a"}, {Function: "b"}}}
-	if got := groups(newStackState(st, "go", &core.Exception{Type: "Boom"}, e)); got != ".-" {
+	if got := groups(newStackState(st, "go", &core.Exception{Type: "Boom"}, e, config2023)); got != ".-" {
 		t.Errorf("with matching exception: %s, want .-", got)
 	}
-	if got := groups(newStackState(st, "go", &core.Exception{Type: "Other"}, e)); got != ".." {
+	if got := groups(newStackState(st, "go", &core.Exception{Type: "Other"}, e, config2023)); got != ".." {
 		t.Errorf("with other exception: %s, want ..", got)
 	}
 }

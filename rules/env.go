@@ -123,7 +123,7 @@ func newEnv(ev *core.EventData, needs envNeeds, d *Defaults) *Env {
 		}
 		var inApp []bool
 		if enh != nil {
-			s := newStackState(st, ev.Platform, exc, enh)
+			s := newStackState(st, ev.Platform, exc, enh, d.config())
 			inApp = make([]bool, len(s.frames))
 			for i := range s.frames {
 				inApp[i] = s.frames[i].inApp

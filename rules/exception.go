@@ -28,7 +28,7 @@ func (g *grouper) singleException(e *core.Exception) excComponents {
 
 	var out excComponents
 	if e.Stacktrace != nil {
-		st := newStackState(e.Stacktrace, g.ev.Platform, e, g.enh)
+		st := newStackState(e.Stacktrace, g.ev.Platform, e, g.enh, g.cfg)
 		appSt, sysSt := stacktraceComponents(st, g.ev.Platform)
 		out.app = g.exceptionNode(appSt, typ, nsErr, e)
 		out.system = g.exceptionNode(sysSt, typ, nsErr, e)
@@ -39,11 +39,6 @@ func (g *grouper) singleException(e *core.Exception) excComponents {
 }
 
 func (g *grouper) exceptionNode(st, typ, nsErr *Component, e *core.Exception) *Component {
-	children := make([]*Component, 0, 4)
-	children = append(children, st, typ)
-	if nsErr != nil {
-		children = append(children, nsErr)
-	}
 	val := &Component{ID: "value"}
 	if e.Value != "" {
 		switch {
@@ -64,7 +59,20 @@ func (g *grouper) exceptionNode(st, typ, nsErr *Component, e *core.Exception) *C
 			}
 		}
 	}
-	children = append(children, val)
+	children := make([]*Component, 0, 4)
+	if g.cfg.legacyExceptionOrder {
+		children = append(children, st, typ)
+		if nsErr != nil {
+			children = append(children, nsErr)
+		}
+		children = append(children, val)
+	} else {
+		children = append(children, typ, val)
+		if nsErr != nil {
+			children = append(children, nsErr)
+		}
+		children = append(children, st)
+	}
 	return &Component{ID: "exception", Children: children}
 }
 

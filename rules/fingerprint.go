@@ -27,7 +27,7 @@ func isDefaultVar(s string) bool {
 
 // resolveFingerprint replaces fingerprint variables with their values;
 // "{{ default }}" is kept as the marker.
-func resolveFingerprint(fp []string, ev *core.EventData) []string {
+func resolveFingerprint(fp []string, ev *core.EventData, cfg *groupingConfig) []string {
 	out := make([]string, len(fp))
 	for i, v := range fp {
 		name, ok := parseVar(v)
@@ -36,6 +36,9 @@ func resolveFingerprint(fp []string, ev *core.EventData) []string {
 			continue
 		}
 		if r, ok := resolveVariable(name, ev); ok {
+			if name == "message" && cfg != nil && cfg.parameterizeFingerprintMessage {
+				r = Parameterize(r)
+			}
 			out[i] = r
 		} else {
 			out[i] = v

@@ -170,6 +170,9 @@ func contextLineComponent(f *frameState, a *compAlloc) *Component {
 		return nil
 	}
 	raw := *f.f.ContextLine
+	if f.contextLine != "" {
+		raw = f.contextLine
+	}
 	line := strings.Join(strings.Fields(expandTabs(raw, 2)), " ")
 	if line == "" {
 		return nil

@@ -69,6 +69,12 @@ func (h *Holder) Engine() *Engine { return h.cur.Load() }
 // Group groups ev with the engine in use.
 func (h *Holder) Group(ev *core.EventData) core.Grouping { return h.cur.Load().Group(ev) }
 
+// GroupWithConfig groups ev with the engine in use under the grouping
+// configuration id (see Engine.GroupWithConfig).
+func (h *Holder) GroupWithConfig(ev *core.EventData, id string) core.Grouping {
+	return h.cur.Load().GroupWithConfig(ev, id)
+}
+
 // Swap replaces the engine in use and clears the last reload error.
 func (h *Holder) Swap(e *Engine) {
 	h.mu.Lock()

@@ -11,27 +11,31 @@ import (
 // what normalization and stack trace rules decided about it. Frames of the
 // event itself are never modified.
 type frameState struct {
-	f        *core.Frame
-	platform string
-	fam      family
-	fn       string // function (trimmed for native platforms)
-	absPath  string // without ?query/#fragment for JavaScript
-	filename string
-	path     string // lowercase abs_path or filename, '/' separated, for rules
-	pkg      string // lowercase package, '/' separated, for rules
-	inApp    bool
-	inAppSet bool // a stack trace rule set inApp
-	appRule  *enhRule
-	sdkInApp *bool
-	group    int8 // -1 out of group by a rule, +1 in, 0 untouched
-	grpRule  *enhRule
-	category string
+	// contextLine replaces f.ContextLine when set (a parameterized
+	// multiprocessing line).
+	contextLine string
+	f           *core.Frame
+	platform    string
+	fam         family
+	fn          string // function (trimmed for native platforms)
+	absPath     string // without ?query/#fragment for JavaScript
+	filename    string
+	path        string // lowercase abs_path or filename, '/' separated, for rules
+	pkg         string // lowercase package, '/' separated, for rules
+	inApp       bool
+	inAppSet    bool // a stack trace rule set inApp
+	appRule     *enhRule
+	sdkInApp    *bool
+	group       int8 // -1 out of group by a rule, +1 in, 0 untouched
+	grpRule     *enhRule
+	category    string
 }
 
 func (f *frameState) function() string { return f.fn }
 
 // stackState is one stack trace being grouped.
 type stackState struct {
+	cfg           *groupingConfig
 	frames        []frameState
 	exc           *core.Exception
 	maxFrames     int
@@ -91,11 +95,14 @@ func (s *stackState) buildPaths() {
 
 // newStackState builds the grouping view of a stack trace and applies the
 // stack trace rules to it.
-func newStackState(st *core.Stacktrace, evPlatform string, exc *core.Exception, enh *Enhancements) *stackState {
-	s := &stackState{exc: exc, frames: make([]frameState, len(st.Frames))}
+func newStackState(st *core.Stacktrace, evPlatform string, exc *core.Exception, enh *Enhancements, cfg *groupingConfig) *stackState {
+	s := &stackState{exc: exc, frames: make([]frameState, len(st.Frames)), cfg: cfg}
 	for i := range st.Frames {
 		initFrameState(&s.frames[i], &st.Frames[i], evPlatform)
 		fs := &s.frames[i]
+		if !cfg.keepMultiprocessingLines {
+			fs.contextLine = multiprocessingContextLine(fs, evPlatform)
+		}
 		if c := fs.category; c != "" {
 			s.cats |= categoryBit(c)
 		}
@@ -201,7 +208,9 @@ func stacktraceComponents(s *stackState, evPlatform string) (app, system *Compon
 	}
 	if n == 1 {
 		f := &s.frames[0]
-		if f.fam == famJS && f.fn == "" && isURLPath(f.absPath) {
+		// 2023 drops the frame when it has a URL, the opposite of what
+		// its hint says; 2026 when it has none.
+		if f.fam == famJS && f.fn == "" && isURLPath(f.absPath) == s.cfg.jsSingleFrameWithURL {
 			for _, c := range []*Component{app.Children[0], system.Children[0]} {
 				if c.Contributes() {
 					c.disable("ignored single non-URL JavaScript frame")

@@ -11,6 +11,7 @@ import (
 type grouper struct {
 	ev  *core.EventData
 	enh *Enhancements
+	cfg *groupingConfig
 }
 
 // strategyResult is what one strategy produced, per variant (nil when the
@@ -49,7 +50,7 @@ func (g *grouper) strategies() []strategyResult {
 		out = append(out, g.threads())
 	}
 	if ev.Stacktrace != nil {
-		st := newStackState(ev.Stacktrace, ev.Platform, nil, g.enh)
+		st := newStackState(ev.Stacktrace, ev.Platform, nil, g.enh, g.cfg)
 		app, sys := stacktraceComponents(st, ev.Platform)
 		out = append(out, strategyResult{name: "stacktrace", app: app, system: sys})
 	}
@@ -113,7 +114,7 @@ func (g *grouper) threads() strategyResult {
 		r.app = &Component{ID: "threads", Disabled: true, Hint: "thread has no stacktrace"}
 		return r
 	}
-	st := newStackState(th.Stacktrace, g.ev.Platform, nil, g.enh)
+	st := newStackState(th.Stacktrace, g.ev.Platform, nil, g.enh, g.cfg)
 	app, sys := stacktraceComponents(st, g.ev.Platform)
 	r.app, r.system = newNode("threads", app), newNode("threads", sys)
 	return r

@@ -9,10 +9,6 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-// ConfigID is the grouping configuration Periscope's default grouping
-// reproduces.
-const ConfigID = "newstyle:2023-01-11"
-
 // Variant names, as Sentry spells them.
 const (
 	VariantApp          = "app"
@@ -78,6 +74,9 @@ type Defaults struct {
 	// tried before the built-in ones; the first match overrides the SDK's
 	// fingerprint.
 	FingerprintRules *SentryRules
+	// Config is the grouping configuration id (ConfigNewstyle2023 when
+	// empty; see CheckConfig). Set it before the first use.
+	Config string
 
 	once sync.Once
 	all  *Enhancements // built-in then project stack trace rules
@@ -96,9 +95,24 @@ func (d *Defaults) enhancements() *Enhancements {
 	if d == nil {
 		return builtinEnhancements
 	}
-	d.once.Do(func() { d.all = concatEnhancements(builtinEnhancements, d.Enhancements) })
+	d.once.Do(func() { d.all = concatEnhancements(d.config().base, d.Enhancements) })
 	return d.all
 }
+
+// config returns the grouping configuration; an unknown id (which
+// CheckConfig rejects at load) groups as the default.
+func (d *Defaults) config() *groupingConfig {
+	if d == nil {
+		return config2023
+	}
+	if c := configByID(d.Config); c != nil {
+		return c
+	}
+	return config2023
+}
+
+// ConfigID returns the id of the grouping configuration d uses.
+func (d *Defaults) ConfigID() string { return d.config().id }
 
 // Variants computes every grouping variant of ev, in Sentry's order of
 // precedence (fingerprint, checksum, app, system, default, fallback).
@@ -139,7 +153,7 @@ func (d *Defaults) variants(ev *core.EventData, fp []string, noRules bool) []Var
 	if len(fp) == 0 {
 		fp = defaultFingerprint
 	}
-	g := grouper{ev: ev, enh: d.enhancements()}
+	g := grouper{ev: ev, enh: d.enhancements(), cfg: d.config()}
 	comps := g.componentVariants()
 	defaults := 0
 	for _, v := range fp {
@@ -150,7 +164,7 @@ func (d *Defaults) variants(ev *core.EventData, fp []string, noRules bool) []Var
 	var out []Variant
 	switch {
 	case defaults == 0:
-		values := resolveFingerprint(fp, ev)
+		values := resolveFingerprint(fp, ev, g.cfg)
 		v := Variant{Name: VariantCustom, Kind: "fingerprint", Fingerprint: values, Hash: hashValues(values), Source: source}
 		hint := "custom client fingerprint takes precedence"
 		if rule != nil {
@@ -171,7 +185,7 @@ func (d *Defaults) variants(ev *core.EventData, fp []string, noRules bool) []Var
 	case defaults == 1 && len(fp) == 1:
 		out = comps
 	default:
-		values := resolveFingerprint(fp, ev)
+		values := resolveFingerprint(fp, ev, g.cfg)
 		for _, c := range comps {
 			c.Kind, c.Fingerprint, c.Source = "salted", values, source
 			if rule != nil {
@@ -285,12 +299,12 @@ func Primary(vs []Variant) *Variant {
 
 // Grouping groups ev with d and explains the decision.
 func (d *Defaults) Grouping(ev *core.EventData) core.Grouping {
-	return groupingFromVariants(d.Variants(ev), ev)
+	return groupingFromVariants(d.Variants(ev), ev, d.ConfigID())
 }
 
-func groupingFromVariants(vs []Variant, ev *core.EventData) core.Grouping {
+func groupingFromVariants(vs []Variant, ev *core.EventData, configID string) core.Grouping {
 	p := Primary(vs)
-	g := core.Grouping{DecidedBy: "default", Config: ConfigID}
+	g := core.Grouping{DecidedBy: "default", Config: configID}
 	if p == nil { // cannot happen: fallback always contributes
 		return g
 	}

@@ -123,6 +123,10 @@ type Grouping struct {
 	SentryRulesFile string `koanf:"sentry_rules_file"`
 	// StackRules are Sentry stack trace rules applied after the built-in ones.
 	StackRules string `koanf:"stack_rules"`
+	// DefaultConfig is the Sentry grouping configuration of projects that
+	// choose none: newstyle:2023-01-11 or newstyle:2026-01-20 (package
+	// rules checks it).
+	DefaultConfig string `koanf:"default_config"`
 }
 
 // GroupingRule is one entry of grouping.rules: expr-lang sources, checked
@@ -249,6 +253,7 @@ func Default() map[string]any {
 		"grouping.sentry_rules":         "",
 		"grouping.sentry_rules_file":    "",
 		"grouping.stack_rules":          "",
+		"grouping.default_config":       "newstyle:2023-01-11",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
 		"notify.allow_private_hosts":    []string{},

@@ -19,6 +19,7 @@ grouping:
   sentry_rules: "error.type:FromFile -> file"
   sentry_rules_file: from-file.txt
   stack_rules: "stack.function:fromfile -app"
+  default_config: newstyle:2023-01-11
   rules:
     - name: from-file
       when: "true"
@@ -37,6 +38,8 @@ grouping:
 			func(g config.Grouping) string { return g.SentryRulesFile }, "/etc/periscope/fingerprints.txt"},
 		{"PERISCOPE_GROUPING_STACK_RULES", "stack.module:github.com/acme/** +app",
 			func(g config.Grouping) string { return g.StackRules }, "stack.module:github.com/acme/** +app"},
+		{"PERISCOPE_GROUPING_DEFAULT_CONFIG", "newstyle:2026-01-20",
+			func(g config.Grouping) string { return g.DefaultConfig }, "newstyle:2026-01-20"},
 		{"PERISCOPE_GROUPING_RULES", `[{name: env-rule, when: "exception.type == 'Boom'", fingerprint: ['"boom"', 'tags["db"] ?? "none"'], title: '"Boom"'}]`,
 			func(g config.Grouping) string {
 				var b strings.Builder

@@ -42,6 +42,7 @@ func groupingConfig(c *config.Config) rules.Config {
 		SentryRules:     g.SentryRules,
 		SentryRulesFile: g.SentryRulesFile,
 		StackRules:      g.StackRules,
+		GroupingConfig:  g.DefaultConfig,
 		File:            c.Path,
 	}
 	for _, r := range g.Rules {

@@ -68,6 +68,12 @@ func TestGroupingFromEnvironment(t *testing.T) {
 					t.Errorf("got %s, want the hash of the same rule given inline (%s)", brief(g), inline.Hash)
 				}
 			}},
+		{"PERISCOPE_GROUPING_DEFAULT_CONFIG=newstyle:2026-01-20",
+			func(t *testing.T, g core.Grouping) {
+				if g.Config != "newstyle:2026-01-20" || g.Hash == plain.Hash {
+					t.Errorf("got %s (config %s), want a 2026 hash other than %s", brief(g), g.Config, plain.Hash)
+				}
+			}},
 		{"PERISCOPE_GROUPING_STACK_RULES=stack.function:helper -group",
 			func(t *testing.T, g core.Grouping) {
 				if g.DecidedBy != "default" || g.Hash == plain.Hash {
