@@ -17,6 +17,15 @@ type Project struct {
 	RateLimit int `json:"rate_limit"`
 	// RetentionDays bounds how long events are kept; 0 means the global default.
 	RetentionDays int `json:"retention_days"`
+	// GroupingConfig is the Sentry grouping configuration the project's
+	// events are grouped with (GroupingConfigs); "" means the server's
+	// grouping.default_config.
+	GroupingConfig string `json:"grouping_config"`
+	// PreviousGroupingConfig is the configuration before the last change,
+	// kept while GroupingTransitionUntil is in the future: until then an
+	// event whose new hash is unknown joins the issue its old hash names.
+	PreviousGroupingConfig  string     `json:"previous_grouping_config,omitempty"`
+	GroupingTransitionUntil *time.Time `json:"grouping_transition_until,omitempty"`
 	// Keys are the project's active (unrevoked) keys, oldest first. Filled by
 	// FindProjectByID, FindProjects and CreateProject.
 	Keys []*ProjectKey `json:"keys"`
@@ -32,8 +41,28 @@ func (p *Project) Validate() error {
 		return FieldErrorf("rate_limit", "rate_limit must not be negative")
 	} else if p.RetentionDays < 0 {
 		return FieldErrorf("retention_days", "retention_days must not be negative")
+	} else if p.GroupingConfig != "" && !KnownGroupingConfig(p.GroupingConfig) {
+		return FieldErrorf("grouping_config", "grouping_config %q is not %s or %s", p.GroupingConfig, GroupingConfig2023, GroupingConfig2026)
 	}
 	return nil
+}
+
+// The Sentry grouping configurations Periscope implements (package rules
+// holds what differs between them).
+const (
+	GroupingConfig2023 = "newstyle:2023-01-11"
+	GroupingConfig2026 = "newstyle:2026-01-20"
+)
+
+// KnownGroupingConfig reports whether id is one of the configurations.
+func KnownGroupingConfig(id string) bool {
+	return id == GroupingConfig2023 || id == GroupingConfig2026
+}
+
+// InGroupingTransition reports whether, at now, events are grouped with
+// the previous configuration as well (see PreviousGroupingConfig).
+func (p *Project) InGroupingTransition(now time.Time) bool {
+	return p.PreviousGroupingConfig != "" && p.GroupingTransitionUntil != nil && now.Before(*p.GroupingTransitionUntil)
 }
 
 // ProjectKey is a DSN key: 32 lowercase hex characters generated from
@@ -57,6 +86,26 @@ type ProjectUpdate struct {
 	Name          *string `json:"name"`
 	RateLimit     *int    `json:"rate_limit"`
 	RetentionDays *int    `json:"retention_days"`
+	// GroupingConfig changes the grouping configuration. When it differs
+	// from the current one, the current one becomes PreviousGroupingConfig
+	// for GroupingTransition (0: no transition, the old hashes are no
+	// longer consulted).
+	GroupingConfig     *string       `json:"grouping_config"`
+	GroupingTransition time.Duration `json:"-"`
+}
+
+// ApplyGroupingConfig sets p's configuration from upd at now (the part of
+// UpdateProject every store shares).
+func (p *Project) ApplyGroupingConfig(upd ProjectUpdate, now time.Time) {
+	if upd.GroupingConfig == nil || *upd.GroupingConfig == p.GroupingConfig {
+		return
+	}
+	p.PreviousGroupingConfig, p.GroupingTransitionUntil = "", nil
+	if upd.GroupingTransition > 0 {
+		until := now.Add(upd.GroupingTransition)
+		p.PreviousGroupingConfig, p.GroupingTransitionUntil = p.GroupingConfig, &until
+	}
+	p.GroupingConfig = *upd.GroupingConfig
 }
 
 // ProjectStore keeps projects and their keys.

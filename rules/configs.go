@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // Grouping configuration ids, as Sentry names them (protocol notes §7.1).
 const (
 	// ConfigNewstyle2023 is what every Sentry project created before 2026
 	// uses, and Periscope's default.
-	ConfigNewstyle2023 = "newstyle:2023-01-11"
+	ConfigNewstyle2023 = core.GroupingConfig2023
 	// ConfigNewstyle2026 is Sentry's default for new projects since
 	// January 2026.
-	ConfigNewstyle2026 = "newstyle:2026-01-20"
+	ConfigNewstyle2026 = core.GroupingConfig2026
 )
 
 // ConfigID is the grouping configuration of a Defaults without one.

@@ -127,6 +127,9 @@ type Grouping struct {
 	// choose none: newstyle:2023-01-11 or newstyle:2026-01-20 (package
 	// rules checks it).
 	DefaultConfig string `koanf:"default_config"`
+	// Transition is how long a project whose configuration changes is
+	// grouped with both, so that its issues keep receiving their events.
+	Transition time.Duration `koanf:"transition"`
 }
 
 // GroupingRule is one entry of grouping.rules: expr-lang sources, checked
@@ -254,6 +257,7 @@ func Default() map[string]any {
 		"grouping.sentry_rules_file":    "",
 		"grouping.stack_rules":          "",
 		"grouping.default_config":       "newstyle:2023-01-11",
+		"grouping.transition":           "720h",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
 		"notify.allow_private_hosts":    []string{},

@@ -20,6 +20,7 @@ grouping:
   sentry_rules_file: from-file.txt
   stack_rules: "stack.function:fromfile -app"
   default_config: newstyle:2023-01-11
+  transition: 240h
   rules:
     - name: from-file
       when: "true"
@@ -40,6 +41,8 @@ grouping:
 			func(g config.Grouping) string { return g.StackRules }, "stack.module:github.com/acme/** +app"},
 		{"PERISCOPE_GROUPING_DEFAULT_CONFIG", "newstyle:2026-01-20",
 			func(g config.Grouping) string { return g.DefaultConfig }, "newstyle:2026-01-20"},
+		{"PERISCOPE_GROUPING_TRANSITION", "48h",
+			func(g config.Grouping) string { return g.Transition.String() }, "48h0m0s"},
 		{"PERISCOPE_GROUPING_RULES", `[{name: env-rule, when: "exception.type == 'Boom'", fingerprint: ['"boom"', 'tags["db"] ?? "none"'], title: '"Boom"'}]`,
 			func(g config.Grouping) string {
 				var b strings.Builder

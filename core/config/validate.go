@@ -77,6 +77,9 @@ func (c *Config) validate() []string {
 	if c.Ingest.RateLimit < 0 {
 		add("ingest.rate_limit", "must not be negative")
 	}
+	if c.Grouping.Transition < 0 {
+		add("grouping.transition", "must not be negative (0: a change of grouping configuration takes effect at once)")
+	}
 	p = append(p, c.validateAlerting()...)
 	p = append(p, c.Retention.validate()...)
 	switch strings.ToLower(c.Log.Level) {

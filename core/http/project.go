@@ -34,9 +34,10 @@ func (s *Server) withDSNs(p *core.Project) projectJSON {
 func (s *Server) DSN(k *core.ProjectKey) string { return core.DSN(s.opts.PublicURL, k) }
 
 type createProjectRequest struct {
-	Name          string `json:"name"`
-	RateLimit     int    `json:"rate_limit"`
-	RetentionDays int    `json:"retention_days"`
+	Name           string `json:"name"`
+	RateLimit      int    `json:"rate_limit"`
+	RetentionDays  int    `json:"retention_days"`
+	GroupingConfig string `json:"grouping_config"`
 }
 
 func (s *Server) handleCreateProject(c *fiber.Ctx) error {
@@ -44,7 +45,10 @@ func (s *Server) handleCreateProject(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.adminError(c, err)
 	}
-	p := &core.Project{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays}
+	p := &core.Project{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays, GroupingConfig: req.GroupingConfig}
+	if p.GroupingConfig == "" {
+		p.GroupingConfig = s.opts.DefaultGroupingConfig
+	}
 	if err := p.Validate(); err != nil {
 		return s.adminError(c, err)
 	}
@@ -125,9 +129,10 @@ func (s *Server) handleRevokeKey(c *fiber.Ctx) error {
 }
 
 type updateProjectRequest struct {
-	Name          *string `json:"name"`
-	RateLimit     *int    `json:"rate_limit"`
-	RetentionDays *int    `json:"retention_days"`
+	Name           *string `json:"name"`
+	RateLimit      *int    `json:"rate_limit"`
+	RetentionDays  *int    `json:"retention_days"`
+	GroupingConfig *string `json:"grouping_config"`
 }
 
 // handleUpdateProject renames a project or changes its settings. A new
@@ -151,7 +156,8 @@ func (s *Server) handleUpdateProject(c *fiber.Ctx) error {
 	if err := nonNegative("retention_days", req.RetentionDays); err != nil {
 		return s.adminError(c, err)
 	}
-	p, err := s.Store.UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays})
+	p, err := s.Store.UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays,
+		GroupingConfig: req.GroupingConfig, GroupingTransition: s.opts.GroupingTransition})
 	if err != nil {
 		return s.adminError(c, err)
 	}

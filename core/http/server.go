@@ -48,6 +48,12 @@ type Options struct {
 	// (default 500); PurgePause is the pause between steps (default 50ms).
 	PurgeBatch int
 	PurgePause time.Duration
+	// DefaultGroupingConfig is the grouping configuration a project created
+	// without one gets (grouping.default_config).
+	DefaultGroupingConfig string
+	// GroupingTransition is how long a project whose configuration changes
+	// is grouped with both (grouping.transition).
+	GroupingTransition time.Duration
 }
 
 // Sink takes accepted events off the ingestion path. Submit must not block:

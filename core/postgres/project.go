@@ -10,7 +10,7 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
 
-const projectCols = `id, name, created_at, rate_limit, retention_days`
+const projectCols = `id, name, created_at, rate_limit, retention_days, grouping_config, grouping_config_previous, grouping_transition_until`
 
 // CreateProject inserts p with one new key, in one transaction. A
 // duplicate name is ECONFLICT, an invalid project EINVALID.
@@ -21,8 +21,8 @@ func (db *DB) CreateProject(ctx context.Context, p *core.Project) error {
 	now := db.clock()
 	key := &core.ProjectKey{PublicKey: dbutil.NewPublicKey(), Label: "Default", CreatedAt: now}
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `INSERT INTO projects (name, created_at, rate_limit, retention_days) VALUES ($1, $2, $3, $4) RETURNING id`,
-			p.Name, now, p.RateLimit, p.RetentionDays).Scan(&key.ProjectID)
+		err := tx.QueryRow(ctx, `INSERT INTO projects (name, created_at, rate_limit, retention_days, grouping_config) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			p.Name, now, p.RateLimit, p.RetentionDays, p.GroupingConfig).Scan(&key.ProjectID)
 		if isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "a project named %q already exists", p.Name)
 		} else if err != nil {
@@ -94,10 +94,14 @@ func (db *DB) FindProjects(ctx context.Context) ([]*core.Project, error) {
 
 func scanProject(s pgx.Row) (*core.Project, error) {
 	var p core.Project
-	if err := s.Scan(&p.ID, &p.Name, &p.CreatedAt, &p.RateLimit, &p.RetentionDays); err != nil {
+	if err := s.Scan(&p.ID, &p.Name, &p.CreatedAt, &p.RateLimit, &p.RetentionDays, &p.GroupingConfig, &p.PreviousGroupingConfig, &p.GroupingTransitionUntil); err != nil {
 		return nil, err
 	}
 	p.CreatedAt = p.CreatedAt.UTC()
+	if p.GroupingTransitionUntil != nil {
+		u := p.GroupingTransitionUntil.UTC()
+		p.GroupingTransitionUntil = &u
+	}
 	p.Keys = []*core.ProjectKey{}
 	return &p, nil
 }
@@ -143,11 +147,12 @@ func (db *DB) UpdateProject(ctx context.Context, id int64, upd core.ProjectUpdat
 		if upd.RetentionDays != nil {
 			p.RetentionDays = *upd.RetentionDays
 		}
+		p.ApplyGroupingConfig(upd, db.clock())
 		if err := p.Validate(); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE projects SET name = $1, rate_limit = $2, retention_days = $3 WHERE id = $4`,
-			p.Name, p.RateLimit, p.RetentionDays, id)
+		_, err = tx.Exec(ctx, `UPDATE projects SET name = $1, rate_limit = $2, retention_days = $3, grouping_config = $4, grouping_config_previous = $5, grouping_transition_until = $6 WHERE id = $7`,
+			p.Name, p.RateLimit, p.RetentionDays, p.GroupingConfig, p.PreviousGroupingConfig, p.GroupingTransitionUntil, id)
 		if isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "a project named %q already exists", p.Name)
 		} else if err != nil {

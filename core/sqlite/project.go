@@ -10,7 +10,7 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
 
-const projectCols = `id, name, created_at, rate_limit, retention_days`
+const projectCols = `id, name, created_at, rate_limit, retention_days, grouping_config, grouping_config_previous, grouping_transition_until`
 
 // CreateProject inserts p with one new key, in one transaction. A
 // duplicate name is ECONFLICT, an invalid project EINVALID.
@@ -21,8 +21,8 @@ func (db *DB) CreateProject(ctx context.Context, p *core.Project) error {
 	now := db.clock()
 	key := &core.ProjectKey{PublicKey: dbutil.NewPublicKey(), Label: "Default", CreatedAt: now}
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO projects (name, created_at, rate_limit, retention_days) VALUES (?, ?, ?, ?)`,
-			p.Name, us(now), p.RateLimit, p.RetentionDays)
+		res, err := tx.ExecContext(ctx, `INSERT INTO projects (name, created_at, rate_limit, retention_days, grouping_config) VALUES (?, ?, ?, ?, ?)`,
+			p.Name, us(now), p.RateLimit, p.RetentionDays, p.GroupingConfig)
 		if isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "a project named %q already exists", p.Name)
 		} else if err != nil {
@@ -102,10 +102,12 @@ type scanner interface{ Scan(dest ...any) error }
 func scanProject(s scanner) (*core.Project, error) {
 	var p core.Project
 	var created int64
-	if err := s.Scan(&p.ID, &p.Name, &created, &p.RateLimit, &p.RetentionDays); err != nil {
+	var until sql.NullInt64
+	if err := s.Scan(&p.ID, &p.Name, &created, &p.RateLimit, &p.RetentionDays, &p.GroupingConfig, &p.PreviousGroupingConfig, &until); err != nil {
 		return nil, err
 	}
 	p.CreatedAt = tm(created)
+	p.GroupingTransitionUntil = tmPtr(until)
 	p.Keys = []*core.ProjectKey{}
 	return &p, nil
 }
@@ -152,11 +154,12 @@ func (db *DB) UpdateProject(ctx context.Context, id int64, upd core.ProjectUpdat
 		if upd.RetentionDays != nil {
 			p.RetentionDays = *upd.RetentionDays
 		}
+		p.ApplyGroupingConfig(upd, db.clock())
 		if err := p.Validate(); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE projects SET name = ?, rate_limit = ?, retention_days = ? WHERE id = ?`,
-			p.Name, p.RateLimit, p.RetentionDays, id)
+		_, err = tx.ExecContext(ctx, `UPDATE projects SET name = ?, rate_limit = ?, retention_days = ?, grouping_config = ?, grouping_config_previous = ?, grouping_transition_until = ? WHERE id = ?`,
+			p.Name, p.RateLimit, p.RetentionDays, p.GroupingConfig, p.PreviousGroupingConfig, usPtr(p.GroupingTransitionUntil), id)
 		if isUnique(err) {
 			return core.Errorf(core.ECONFLICT, "a project named %q already exists", p.Name)
 		} else if err != nil {

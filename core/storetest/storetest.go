@@ -34,6 +34,7 @@ func Run(t *testing.T, open Open) {
 		{"IssueAdmin", issueAdminTests},
 		{"Stats", statsTests},
 		{"Retention", retentionTests},
+		{"GroupingConfig", groupingConfigTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

@@ -88,6 +88,10 @@ func (m *Main) Run(ctx context.Context) error {
 		AckCommitted:         c.Ingest.Ack == "committed",
 
 		IngestSummaryInterval: summaryInterval(c.Log.IngestSummaryInterval),
+		// A project created without a grouping configuration gets the
+		// default one, and a change keeps the old one for a while.
+		DefaultGroupingConfig: c.Grouping.DefaultConfig,
+		GroupingTransition:    c.Grouping.Transition,
 	})
 	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
