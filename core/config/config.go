@@ -152,6 +152,10 @@ type Notify struct {
 	// AllowPrivateNetworks lets HTTP plugins reach loopback, private and
 	// link-local addresses.
 	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
+	// AllowPrivateHosts lists internal addresses ("IP", "IP:port" or a
+	// CIDR range) that plugins may reach although they are private; core/notify
+	// validates them.
+	AllowPrivateHosts []string `koanf:"allow_private_hosts"`
 	// PublicURL is the base URL of issue links in notifications.
 	PublicURL      string        `koanf:"public_url"`
 	PollInterval   time.Duration `koanf:"poll_interval"`

@@ -153,7 +153,8 @@ func TestDocumentedYAMLParses(t *testing.T) {
 }
 
 // TestAllowPrivateHosts reads notify.allow_private_hosts from YAML and from
-// the environment (comma-separated) and names the key of a bad entry.
+// the environment (comma-separated); core/notify validates the entries
+// (TestConfigCheckNotify in the binary).
 func TestAllowPrivateHosts(t *testing.T) {
 	c, err := config.Parse([]byte("notify:\n  allow_private_hosts: [\"127.0.0.1:25\", \"10.0.0.0/8\"]\n"), nil)
 	if err != nil {
@@ -168,8 +169,5 @@ func TestAllowPrivateHosts(t *testing.T) {
 	}
 	if got := strings.Join(c.Notify.AllowPrivateHosts, " "); got != "127.0.0.1:1025 ::1" {
 		t.Errorf("from the environment: %q", got)
-	}
-	if _, err := config.Parse([]byte("notify:\n  allow_private_hosts: [relay.internal]\n"), nil); err == nil || !strings.Contains(err.Error(), "notify.allow_private_hosts") {
-		t.Errorf("a host name: %v, want an error naming notify.allow_private_hosts", err)
 	}
 }

@@ -73,6 +73,7 @@ func notifyConfig(c *config.Config) notify.Config {
 	return notify.Config{
 		PluginDir:            n.PluginDir,
 		AllowPrivateNetworks: n.AllowPrivateNetworks,
+		AllowPrivateHosts:    n.AllowPrivateHosts,
 		PublicURL:            n.PublicURL,
 		PollInterval:         n.PollInterval,
 		BatchSize:            n.BatchSize,

@@ -15,6 +15,7 @@ func TestConfigCheckNotify(t *testing.T) {
 	yaml := []byte(`
 notify:
   workers: -1
+  allow_private_hosts: [relay.internal]
   backoff:
     max_attempts: -2
   destinations:
@@ -39,6 +40,7 @@ alerts:
 	got := strings.Join(ce.Problems, "\n")
 	for _, want := range []string{
 		"notify.workers: must be at least 1",
+		"notify.allow_private_hosts:",
 		"notify.backoff.max_attempts: must be at least 1",
 		"notify.destinations[0].when:",
 		"notify.destinations[1].name: \"ops\" is already the name of notify.destinations[0]", // from core/config
