@@ -3,9 +3,11 @@ package http
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry"
 )
 
 // codes maps core error codes to HTTP statuses.
@@ -61,6 +63,12 @@ func (s *Server) ingestError(c *fiber.Ctx, err error) error {
 		s.Logger.Error("ingest", "path", c.Path(), "err", err)
 	}
 	s.countRejected(c, err)
+	if errors.Is(err, sentry.ErrUnsupportedEncoding) {
+		// Relay's decompression layer answers 415 for a coding it does
+		// not know; the detail names the coding.
+		coding := strings.TrimPrefix(err.Error(), sentry.ErrUnsupportedEncoding.Error())
+		return c.Status(http.StatusUnsupportedMediaType).JSON(fiber.Map{"detail": sentry.ErrUnsupportedEncoding.Message + coding})
+	}
 	return c.Status(StatusOf(err)).JSON(fiber.Map{"detail": core.ErrorMessage(err)})
 }
 
