@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +19,40 @@ type IngestStats struct {
 	RateLimited atomic.Int64 // events refused with 429
 	Invalid     atomic.Int64 // requests refused with 4xx other than 429
 	Other       atomic.Int64 // non-event items accepted and counted, not stored
-	byType      sync.Map     // item type -> *atomic.Int64, for the items counted in Other
+	byType      itemCounts   // the items counted in Other, by type
+}
+
+// countedItemTypes are the names items_by_type reports: the envelope item
+// types of the Sentry protocol (Relay's ItemType, sentry-protocol.md §3.4)
+// that reach the counter, and Periscope's own reasons for not storing an
+// item. Any other name a client sends is counted as "other", so the
+// counters cannot grow with input.
+var countedItemTypes = []string{
+	"transaction", "attachment", "form_data", "raw_security", "nel", "unreal_report",
+	"user_report", "feedback", "session", "sessions", "statsd", "metric_buckets",
+	"client_report", "profile", "profile_chunk", "profile_chunk_ui", "replay_event",
+	"replay_recording", "replay_video", "check_in", "log", "otel_log", "span",
+	"otel_span", "otel_traces_data", "trace_metric", "integration",
+	"attachment_over_limit", "report_not_stored", "unknown", "other",
+}
+
+// itemCounts holds one counter per name of countedItemTypes; the map is
+// built once and only read afterwards, so it needs no lock.
+type itemCounts map[string]*atomic.Int64
+
+func (m itemCounts) get(typ string) *atomic.Int64 {
+	if c, ok := m[typ]; ok {
+		return c
+	}
+	return m["other"]
+}
+
+func newItemCounts() itemCounts {
+	m := make(itemCounts, len(countedItemTypes))
+	for _, t := range countedItemTypes {
+		m[t] = new(atomic.Int64)
+	}
+	return m
 }
 
 // countItems counts n accepted items of a type that is not stored
@@ -30,23 +62,19 @@ func (st *IngestStats) countItems(typ string, n int64) {
 		typ = "unknown"
 	}
 	st.Other.Add(n)
-	c, ok := st.byType.Load(typ)
-	if !ok {
-		if len(typ) > 64 {
-			typ = typ[:64] // item types come from clients: bound the key
-		}
-		c, _ = st.byType.LoadOrStore(typ, new(atomic.Int64))
-	}
-	c.(*atomic.Int64).Add(n)
+	st.byType.get(typ).Add(n)
 }
 
-// ItemsByType returns the counted (not stored) items by envelope item type.
+// ItemsByType returns the counted (not stored) items by envelope item
+// type: the protocol's types by name, every other name as "other". Types
+// never seen are left out.
 func (st *IngestStats) ItemsByType() map[string]int64 {
 	out := map[string]int64{}
-	st.byType.Range(func(k, v any) bool {
-		out[k.(string)] = v.(*atomic.Int64).Load()
-		return true
-	})
+	for k, c := range st.byType {
+		if n := c.Load(); n > 0 {
+			out[k] = n
+		}
+	}
 	return out
 }
 

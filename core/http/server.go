@@ -125,6 +125,7 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 	}
 	s := &Server{Store: store, Sink: sink, Logger: logger, opts: opts, counters: newCounters(),
 		purgeKick: make(chan struct{}, 1), bgStop: make(chan struct{}), bgDone: make(chan struct{})}
+	s.stats.byType = newItemCounts()
 	s.keys = newKeyCache(store, opts.KeyCacheTTL)
 	s.limiter = newLimiter()
 	s.app = fiber.New(fiber.Config{
