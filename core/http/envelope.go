@@ -13,23 +13,23 @@ import (
 // Item types that carry an error-like event Periscope stores.
 var eventItemTypes = map[string]bool{"event": true, "security": true}
 
-// rawBody returns a copy of the body as sent. Fiber's c.Body() would
-// inflate it without a bound (sentry.Decompress bounds it), and fasthttp
-// reuses the request's buffer once the handler returns, while accepted
-// events live on in the pipeline: they must own their bytes.
-func rawBody(c *fiber.Ctx) []byte { return bytes.Clone(c.Request().Body()) }
-
+// handleEnvelope authenticates from the headers and query string before
+// it reads the body; only a request without credentials there has its
+// body read first, for the envelope header's dsn. Bodies are read through
+// ingestBody (bounded, within the shared budget).
 func (s *Server) handleEnvelope(c *fiber.Ctx) error {
-	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), s.opts.MaxEnvelopeSize)
-	if err != nil {
-		s.stats.Invalid.Add(1)
-		return s.ingestError(c, envelopeTooLarge(err))
-	}
 	var env *sentry.Envelope
-	var parseErr error
+	var readErr, parseErr error
 	parse := func() (*sentry.Envelope, error) {
-		if env == nil && parseErr == nil {
+		if env == nil && parseErr == nil && readErr == nil {
+			var body []byte
+			if body, readErr = s.ingestBody(c, s.opts.MaxEnvelopeSize); readErr != nil {
+				return nil, readErr
+			}
 			env, parseErr = sentry.ParseEnvelope(body)
+		}
+		if readErr != nil {
+			return nil, readErr
 		}
 		return env, parseErr
 	}
@@ -40,13 +40,17 @@ func (s *Server) handleEnvelope(c *fiber.Ctx) error {
 		}
 		return e.Header.DSN, nil
 	})
+	if readErr != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, envelopeTooLarge(readErr))
+	}
 	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
 	}
 	if _, err := parse(); err != nil {
 		s.stats.Invalid.Add(1)
-		return s.ingestError(c, err)
+		return s.ingestError(c, envelopeTooLarge(err))
 	}
 	if env.Header.DSN != "" {
 		if key, pid, err := sentry.ParseDSN(env.Header.DSN); err == nil && (pid != r.projectID || !strings.EqualFold(strings.SplitN(key, ".", 2)[0], r.key.PublicKey)) {
@@ -126,25 +130,18 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 }
 
 func (s *Server) handleStore(c *fiber.Ctx) error {
-	limit := s.opts.MaxEventSize
-	isEnvelope := strings.HasPrefix(c.Get(fiber.HeaderContentType), "application/x-sentry-envelope")
-	if isEnvelope {
-		limit = s.opts.MaxEnvelopeSize
-	}
-	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), limit)
-	if err != nil {
-		s.stats.Invalid.Add(1)
-		return s.ingestError(c, eventTooLarge(err))
-	}
-	if isEnvelope {
-		c.Request().SetBody(body)
-		c.Request().Header.Del(fiber.HeaderContentEncoding)
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), "application/x-sentry-envelope") {
 		return s.handleEnvelope(c)
 	}
 	r, err := s.authenticate(c, nil)
 	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
+	}
+	body, err := s.ingestBody(c, s.opts.MaxEventSize)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, eventTooLarge(err))
 	}
 	payload, err := sentry.DecodeStoreBody(body, s.opts.MaxEventSize)
 	if err != nil {

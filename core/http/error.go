@@ -63,6 +63,9 @@ func (s *Server) ingestError(c *fiber.Ctx, err error) error {
 		s.Logger.Error("ingest", "path", c.Path(), "err", err)
 	}
 	s.countRejected(c, err)
+	if code == core.ERATELIMITED {
+		return s.tooManyRequests(c, quota{"organization", 1})
+	}
 	if errors.Is(err, sentry.ErrUnsupportedEncoding) {
 		// Relay's decompression layer answers 415 for a coding it does
 		// not know; the detail names the coding.

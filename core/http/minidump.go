@@ -46,7 +46,7 @@ func (s *Server) handleMinidump(c *fiber.Ctx) error {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
 	}
-	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), s.opts.MaxEnvelopeSize)
+	body, err := s.ingestBody(c, s.opts.MaxEnvelopeSize)
 	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, minidumpTooLarge(err))

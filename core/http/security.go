@@ -38,7 +38,7 @@ func (s *Server) handleSecurity(c *fiber.Ctx) error {
 		s.countRejected(c, core.Errorf(core.EINVALID, "unsupported media type"))
 		return c.Status(fiber.StatusUnsupportedMediaType).JSON(fiber.Map{"detail": "unsupported media type for a security report"})
 	}
-	body, err := sentry.Decompress(rawBody(c), c.Get(fiber.HeaderContentEncoding), s.opts.MaxEventSize)
+	body, err := s.ingestBody(c, s.opts.MaxEventSize)
 	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, eventTooLarge(err))

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"golang.org/x/sync/semaphore"
+
 	"github.com/periscope-hq/periscope/core"
 )
 
@@ -23,6 +25,13 @@ type Options struct {
 	MaxEventSize      int64
 	MaxEnvelopeSize   int64
 	MaxAttachmentSize int64
+	// BodyBudget bounds the request body bytes held by all requests being
+	// read or handled at once (default 4 envelopes of MaxEnvelopeSize); a
+	// request that finds it spent is answered 429 with Retry-After.
+	BodyBudget int64
+	// ReadTimeout bounds the reading of one request, headers and body
+	// (default 60s): a slow body is cut when it expires.
+	ReadTimeout time.Duration
 	// CORSOrigins lists the origins browsers may send from; "*" is any.
 	CORSOrigins []string
 	// RateLimit is the default events per minute per key (0: none).
@@ -79,12 +88,14 @@ type Server struct {
 	// (core/notify's Host); nil disables those routes' plugin checks.
 	Notify Notifier
 
-	opts    Options
-	app     *fiber.App
-	keys    *keyCache
-	limiter *limiter
-	stats   IngestStats
-	ln      net.Listener
+	opts Options
+	app  *fiber.App
+	keys *keyCache
+	// bodyBudget holds the bytes of request bodies being read (body.go).
+	bodyBudget *semaphore.Weighted
+	limiter    *limiter
+	stats      IngestStats
+	ln         net.Listener
 
 	counters  *counters     // per-project ingestion counts (background.go)
 	summary   ingestSummary // counts since the last "ingest summary" line (summary.go)
@@ -104,6 +115,12 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 	}
 	if opts.MaxAttachmentSize <= 0 {
 		opts.MaxAttachmentSize = opts.MaxEnvelopeSize
+	}
+	if opts.BodyBudget <= 0 {
+		opts.BodyBudget = 4 * (opts.MaxEnvelopeSize + wireSlack)
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 60 * time.Second
 	}
 	if opts.KeyCacheTTL <= 0 {
 		opts.KeyCacheTTL = 2 * time.Second
@@ -128,16 +145,20 @@ func NewServer(store core.Store, sink Sink, logger *slog.Logger, opts Options) *
 	s.stats.byType = newItemCounts()
 	s.keys = newKeyCache(store, opts.KeyCacheTTL)
 	s.limiter = newLimiter()
+	s.bodyBudget = semaphore.NewWeighted(opts.BodyBudget)
 	s.app = fiber.New(fiber.Config{
-		// The wire body may be compressed; decompressed sizes are checked
-		// while inflating. Leave headroom for envelope framing.
-		BodyLimit:             int(opts.MaxEnvelopeSize) + 64<<10,
-		DisableStartupMessage: true,
-		ErrorHandler:          s.fiberErrorHandler,
-		ReadTimeout:           60 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		StrictRouting:         false,
-		UnescapePath:          false,
+		// Bodies are streamed and read by readBody (body.go), which
+		// enforces the limits and the budget; the HTTP layer reads at
+		// most 8 KiB ahead, whatever Content-Length declares.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    int(opts.MaxEnvelopeSize) + wireSlack,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 s.fiberErrorHandler,
+		ReadTimeout:                  opts.ReadTimeout,
+		IdleTimeout:                  120 * time.Second,
+		StrictRouting:                false,
+		UnescapePath:                 false,
 	})
 	s.routes()
 	go s.background()
@@ -181,6 +202,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 }
 
 func (s *Server) routes() {
+	s.app.Use(s.bodyScope)
 	s.app.Use(s.logRequests)
 	s.app.Get("/healthz", s.handleHealthz)
 	s.app.Get("/readyz", s.handleReadyz)
@@ -214,6 +236,13 @@ func (s *Server) requireAdmin(c *fiber.Ctx) error {
 	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(token)), []byte(s.opts.AdminKey)) != 1 {
 		return s.adminError(c, core.Errorf(core.EUNAUTHORIZED, "missing or invalid admin key (Authorization: Bearer <API_SECRET_KEY_ADMIN>)"))
 	}
+	// Admin handlers read c.Body(): give them the body, read within the
+	// limit and the budget.
+	body, err := s.readBody(c, s.opts.MaxEnvelopeSize+wireSlack)
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	c.Request().SetBodyRaw(body)
 	return c.Next()
 }
 

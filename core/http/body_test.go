@@ -1,0 +1,150 @@
+package http_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	nethttp "net/http"
+	"testing"
+	"time"
+
+	phttp "github.com/periscope-hq/periscope/core/http"
+	"github.com/periscope-hq/periscope/core/pipeline"
+)
+
+// listen serves s on a real socket on 127.0.0.1 and returns its address.
+func listen(tb testing.TB, s *testServer) string {
+	tb.Helper()
+	if err := s.Listen("127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s.Shutdown(ctx)
+	})
+	return s.Addr()
+}
+
+// partialRequest opens a connection, sends an envelope request declaring
+// declared bytes and sends the first sent of them.
+func partialRequest(tb testing.TB, addr, path, auth string, declared, sent int) net.Conn {
+	tb.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nX-Sentry-Auth: %s\r\nContent-Length: %d\r\n\r\n", path, addr, auth, declared)
+	if _, err := c.Write(bytes.Repeat([]byte("{"), sent)); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+func readResponse(tb testing.TB, c net.Conn) *nethttp.Response {
+	tb.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := nethttp.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		tb.Fatalf("no answer: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+// The bytes of bodies being read are bounded across all connections: past
+// the budget a request is answered 429 with Retry-After before its body is
+// read, and the budget comes back when the holder's request ends.
+func TestBodyBudgetRefusesWithRetryAfter(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{BodyBudget: 256 << 10}, pipeline.Options{})
+	addr := listen(t, s)
+	path := fmt.Sprintf("/api/%d/envelope/", s.Project.ID)
+
+	// A valid key sends 200 KiB of a declared 1 MiB and stalls: the
+	// server holds what arrived (buffers of 16, 32, 64, 128 KiB: 256 KiB
+	// taken), which spends the budget.
+	holder := partialRequest(t, addr, path, s.auth(), 1<<20, 200<<10)
+	other := func() *nethttp.Response {
+		body := envelope(s.Key, s.Project.ID, eventItem(errorPayload))
+		req, _ := nethttp.NewRequest("POST", "http://"+addr+path, bytes.NewReader(body))
+		req.Header.Set("X-Sentry-Auth", s.auth())
+		resp, err := nethttp.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+	var resp *nethttp.Response
+	for i := 0; i < 100; i++ { // until the holder's bytes have arrived
+		if resp = other(); resp.StatusCode != 200 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("with the budget spent: status %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// The holder gives up; its bytes go back to the budget.
+	holder.Close()
+	var code int
+	for i := 0; i < 100; i++ {
+		if code = other().StatusCode; code == 200 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if code != 200 {
+		t.Fatalf("after the holder left: status %d, want 200", code)
+	}
+}
+
+// A body that never arrives is cut by the read timeout: the connection is
+// closed and what it held is released.
+func TestSlowBodyTimesOut(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{BodyBudget: 128 << 10, ReadTimeout: 300 * time.Millisecond}, pipeline.Options{})
+	addr := listen(t, s)
+	path := fmt.Sprintf("/api/%d/envelope/", s.Project.ID)
+	slow := partialRequest(t, addr, path, s.auth(), 1<<20, 100<<10)
+	_ = slow.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, slow); err != nil {
+		t.Fatalf("the slow connection was not closed by the server: %v", err)
+	}
+	body := envelope(s.Key, s.Project.ID, eventItem(errorPayload))
+	req, _ := nethttp.NewRequest("POST", "http://"+addr+path, bytes.NewReader(body))
+	req.Header.Set("X-Sentry-Auth", s.auth())
+	resp, err := nethttp.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("after the slow body was cut: status %d, want 200 (its budget released)", resp.StatusCode)
+	}
+}
+
+// A wrong key is refused from the headers, before the body is read, and
+// an oversized declared body is refused before it is read.
+func TestRefusedBeforeTheBody(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{}, pipeline.Options{})
+	addr := listen(t, s)
+	path := fmt.Sprintf("/api/%d/envelope/", s.Project.ID)
+	wrong := partialRequest(t, addr, path, "Sentry sentry_key=0123456789abcdef0123456789abcdef", 20<<20, 16<<10)
+	if resp := readResponse(t, wrong); resp.StatusCode != 401 {
+		t.Fatalf("wrong key: status %d, want 401 before the body", resp.StatusCode)
+	}
+	huge := partialRequest(t, addr, path, s.auth(), 1<<30, 16<<10)
+	if resp := readResponse(t, huge); resp.StatusCode != 413 {
+		t.Fatalf("1 GiB declared: status %d, want 413 before the body", resp.StatusCode)
+	}
+	unknownProject := partialRequest(t, addr, "/api/999/envelope/", s.auth(), 20<<20, 16<<10)
+	if resp := readResponse(t, unknownProject); resp.StatusCode != 403 {
+		t.Fatalf("key of another project: status %d, want 403 before the body", resp.StatusCode)
+	}
+}
