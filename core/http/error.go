@@ -59,10 +59,17 @@ func (s *Server) adminError(c *fiber.Ctx, err error) error {
 // ingestError writes err as Relay does: {"detail": "..."}.
 func (s *Server) ingestError(c *fiber.Ctx, err error) error {
 	code := core.ErrorCode(err)
-	if code == core.EINTERNAL {
+	if code == core.EINTERNAL && !isUnavailable(err) {
 		s.Logger.Error("ingest", "path", c.Path(), "err", err)
 	}
 	s.countRejected(c, err)
+	if isUnavailable(err) {
+		// The database is down and the key is not cached: the SDK should
+		// come back, not drop the event as it would on a 500.
+		s.Logger.Warn("ingest: refused while the database is unavailable", "path", c.Path(), "err", err)
+		c.Set(fiber.HeaderRetryAfter, "10")
+		return c.Status(http.StatusServiceUnavailable).JSON(fiber.Map{"detail": "service unavailable: the database cannot be reached"})
+	}
 	if code == core.ERATELIMITED {
 		return s.tooManyRequests(c, quota{"organization", 1})
 	}

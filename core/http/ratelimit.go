@@ -4,6 +4,16 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/golang-lru/v2/expirable"
+)
+
+// Bounds of the bucket set: a bucket idle for a minute has refilled and is
+// the same as a new one, so dropping it after bucketIdle changes nothing;
+// past maxBuckets the least recently used go first.
+const (
+	maxBuckets = 100000
+	bucketIdle = 2 * time.Minute
 )
 
 // limiter is a set of token buckets, one per name (a key or a project),
@@ -11,7 +21,7 @@ import (
 // minute's worth. It answers how long to wait when a bucket is empty.
 type limiter struct {
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	buckets *expirable.LRU[string, *bucket]
 	now     func() time.Time
 }
 
@@ -21,7 +31,7 @@ type bucket struct {
 }
 
 func newLimiter() *limiter {
-	return &limiter{buckets: make(map[string]*bucket), now: time.Now}
+	return &limiter{buckets: expirable.NewLRU[string, *bucket](maxBuckets, nil, bucketIdle), now: time.Now}
 }
 
 // take removes n tokens from the bucket name with capacity perMinute. It
@@ -34,11 +44,11 @@ func (l *limiter) take(name string, perMinute int, n int) int {
 	rate := float64(perMinute) / 60
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[name]
+	b, ok := l.buckets.Get(name)
 	if !ok {
 		b = &bucket{tokens: float64(perMinute), last: now}
-		l.buckets[name] = b
 	}
+	l.buckets.Add(name, b) // a used bucket's idle time starts again
 	b.tokens = math.Min(float64(perMinute), b.tokens+now.Sub(b.last).Seconds()*rate)
 	b.last = now
 	if b.tokens >= float64(n) {
