@@ -111,7 +111,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, db DB)) {
 // with the given extra config.yaml text.
 func NewServer(tb testing.TB, db DB, configYAML string) *Server {
 	tb.Helper()
-	s := &Server{tb: tb, Dir: tb.TempDir(), Admin: "test-admin-key"}
+	s := &Server{tb: tb, Dir: tb.TempDir(), Admin: "test-admin-key-0123456789"}
 	s.Port = freePort(tb)
 	s.URL = fmt.Sprintf("http://127.0.0.1:%d", s.Port)
 	if err := os.WriteFile(filepath.Join(s.Dir, "config.yaml"), []byte(configYAML), 0o644); err != nil {

@@ -38,7 +38,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 	yaml := []byte("server:\n  port: 9000\n  host: 0.0.0.0\ndatabase:\n  postgres:\n    host: db.internal\n")
 	env := []string{
 		"PORT=9100",
-		"API_SECRET_KEY_ADMIN=s3cret",
+		"API_SECRET_KEY_ADMIN=s3cret-s3cret-s3cret",
 		"POSTGRES_ENABLED=true",
 		"POSTGRES_PASSWORD=p@ss word",
 		"POSTGRES_PORT=6543",
@@ -53,7 +53,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 	if c.Server.Port != 9100 || c.Server.Host != "0.0.0.0" {
 		t.Errorf("server got %+v", c.Server)
 	}
-	if c.Admin.SecretKey != "s3cret" {
+	if c.Admin.SecretKey != "s3cret-s3cret-s3cret" {
 		t.Errorf("admin key not read from API_SECRET_KEY_ADMIN")
 	}
 	if !c.Database.Postgres.Enabled || c.Database.Postgres.Host != "db.internal" || c.Database.Postgres.Port != 6543 {
@@ -169,5 +169,28 @@ func TestAllowPrivateHosts(t *testing.T) {
 	}
 	if got := strings.Join(c.Notify.AllowPrivateHosts, " "); got != "127.0.0.1:1025 ::1" {
 		t.Errorf("from the environment: %q", got)
+	}
+}
+
+// A short admin key is refused at start-up with a way to make a good one;
+// an empty key (admin API disabled) and a 16-character key are accepted.
+func TestShortAdminKeyRefused(t *testing.T) {
+	for _, key := range []string{"Z", "change-me", "fifteen-chars!!"} {
+		_, err := config.Parse(nil, []string{"API_SECRET_KEY_ADMIN=" + key})
+		if err == nil {
+			t.Fatalf("admin key %q (%d characters) accepted, want it refused", key, len(key))
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "admin.secret_key") || !strings.Contains(msg, "16") || !strings.Contains(msg, "openssl rand -hex 32") {
+			t.Errorf("admin key %q: %q, want the key, the minimum length and how to make one", key, msg)
+		}
+		if strings.Contains(msg, key) {
+			t.Errorf("admin key %q: the message %q repeats the secret", key, msg)
+		}
+	}
+	for _, key := range []string{"", "sixteen-chars-ok"} {
+		if _, err := config.Parse(nil, []string{"API_SECRET_KEY_ADMIN=" + key}); err != nil {
+			t.Errorf("admin key %q: %v, want it accepted", key, err)
+		}
 	}
 }

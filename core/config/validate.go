@@ -9,10 +9,17 @@ import (
 )
 
 // validate returns one line per problem, each starting with its key.
+// MinAdminKeyLength is the shortest admin.secret_key accepted: a shorter
+// bearer token can be guessed.
+const MinAdminKeyLength = 16
+
 func (c *Config) validate() []string {
 	var p []string
 	add := func(key, format string, args ...any) {
 		p = append(p, key+": "+fmt.Sprintf(format, args...))
+	}
+	if k := c.Admin.SecretKey; k != "" && len(k) < MinAdminKeyLength {
+		add("admin.secret_key", "must be at least %d characters (API_SECRET_KEY_ADMIN), or empty to disable the admin API; make one with: openssl rand -hex 32", MinAdminKeyLength)
 	}
 	if c.Server.Host == "" {
 		add("server.host", "must not be empty (HOST)")

@@ -21,7 +21,7 @@ import (
 	"github.com/periscope-hq/periscope/core/sqlite"
 )
 
-const adminKey = "test-admin"
+const adminKey = "test-admin-key-0123456789"
 
 // testServer is an in-process Periscope HTTP stack on a real SQLite file.
 type testServer struct {

@@ -34,7 +34,7 @@ kill $NS
 serve() { # dir port [env...]
 	local dir=$1 port=$2; shift 2
 	mkdir -p "$dir"
-	(cd "$dir" && exec env API_SECRET_KEY_ADMIN=bench PORT=$port "$@" "$OUT/periscope" serve >serve.log 2>&1) & SERVER=$!
+	(cd "$dir" && exec env API_SECRET_KEY_ADMIN=bench-admin-key-0123456789 PORT=$port "$@" "$OUT/periscope" serve >serve.log 2>&1) & SERVER=$!
 	for _ in $(seq 100); do
 		kill -0 $SERVER 2>/dev/null || { echo "server exited:"; cat "$dir/serve.log"; exit 1; }
 		curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return
@@ -51,11 +51,11 @@ echo; echo "== periscope on SQLite, $DURATION, $CONC connections"
 serve "$OUT/sqlite" 19101
 sleep 2; echo -n "idle: "; rss $SERVER
 DSN=$(project 19101)
-"$OUT/periscope" bench --dsn "$DSN" --admin-key bench --duration "$DURATION" --concurrency "$CONC"
+"$OUT/periscope" bench --dsn "$DSN" --admin-key bench-admin-key-0123456789 --duration "$DURATION" --concurrency "$CONC"
 echo -n "after full load: "; rss $SERVER
 
 echo; echo "== periscope on SQLite, steady 1,000 events/s for 30s"
-"$OUT/periscope" bench --dsn "$DSN" --admin-key bench --duration 30s --concurrency 8 --rate 1000
+"$OUT/periscope" bench --dsn "$DSN" --admin-key bench-admin-key-0123456789 --duration 30s --concurrency 8 --rate 1000
 kill -TERM $SERVER; wait $SERVER || true
 
 echo; echo "== periscope on Postgres, $DURATION, $CONC connections"
@@ -71,7 +71,7 @@ if [ -z "$PGURL" ]; then
 fi
 serve "$OUT/postgres" 19102 POSTGRES_ENABLED=true PERISCOPE_POSTGRES_URL="$PGURL"
 DSN=$(project 19102)
-"$OUT/periscope" bench --dsn "$DSN" --admin-key bench --duration "$DURATION" --concurrency "$CONC"
+"$OUT/periscope" bench --dsn "$DSN" --admin-key bench-admin-key-0123456789 --duration "$DURATION" --concurrency "$CONC"
 echo -n "after full load: "; rss $SERVER
 kill -TERM $SERVER; wait $SERVER || true
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
