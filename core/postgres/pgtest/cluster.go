@@ -27,6 +27,9 @@ type cluster struct {
 	port   int
 	cmd    *exec.Cmd
 	exited chan struct{} // closed when the postmaster exits
+
+	bin, data string // to run the postmaster again (Cluster.Start)
+	cred      *syscall.Credential
 }
 
 const dirPrefix = "periscope-pgtest-"
@@ -112,6 +115,7 @@ func startCluster() (*cluster, error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb (%s) failed: %v\n%s", bin, err, out))
 	}
+	c.bin, c.data, c.cred = bin, data, cred
 	var lastErr error
 	for range 3 { // a free port can be taken between probing and listening
 		if c.port, err = freePort(); err != nil {
@@ -185,6 +189,13 @@ func (c *cluster) run(bin, data string, cred *syscall.Credential) error {
 // stop shuts the postmaster down (fast shutdown, then kill) and removes the
 // directory.
 func (c *cluster) stop() error {
+	c.halt()
+	return os.RemoveAll(c.dir)
+}
+
+// halt shuts the postmaster down (fast shutdown, then kill), keeping the
+// data directory.
+func (c *cluster) halt() {
 	if c.cmd != nil && c.cmd.Process != nil {
 		_ = c.cmd.Process.Signal(syscall.SIGINT)
 		select {
@@ -194,7 +205,6 @@ func (c *cluster) stop() error {
 			<-c.exited
 		}
 	}
-	return os.RemoveAll(c.dir)
 }
 
 func freePort() (int, error) {
