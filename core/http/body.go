@@ -80,10 +80,21 @@ func (s *Server) take(c *fiber.Ctx, n int64) bool {
 // errBodyBudget when the shared budget cannot hold the next bytes. The
 // returned slice is the caller's (accepted events keep it).
 func (s *Server) readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
+	return s.readBodyFrom(c, limit, nil, nil)
+}
+
+// readBodyFrom reads on from buf (nil, or what an earlier call returned)
+// as readBody does; when stop is not nil it returns as soon as stop
+// reports that what was read so far is enough, so that a later call can
+// go on from there.
+func (s *Server) readBodyFrom(c *fiber.Ctx, limit int64, buf []byte, stop func([]byte) bool) ([]byte, error) {
 	req := c.Request()
 	h := hold(c)
 	if cl := req.Header.ContentLength(); cl > 0 && int64(cl) > limit {
 		return nil, core.Errorf(core.ETOOLARGE, "request body of %d bytes is over the %d byte limit", cl, limit)
+	}
+	if h.done {
+		return buf, nil
 	}
 	stream := req.BodyStream()
 	if stream == nil {
@@ -98,8 +109,7 @@ func (s *Server) readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 		return append([]byte(nil), b...), nil
 	}
 	want := int64(req.Header.ContentLength()) // <0: chunked or unknown
-	var buf []byte
-	for {
+	for stop == nil || !stop(buf) {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
 				return nil, core.Errorf(core.ETOOLARGE, "request body over the %d byte limit", limit)
@@ -119,6 +129,7 @@ func (s *Server) readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 		n, err := stream.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if errors.Is(err, io.EOF) {
+			h.done = true
 			break
 		}
 		if err != nil {
@@ -128,7 +139,6 @@ func (s *Server) readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 	if int64(len(buf)) > limit {
 		return nil, core.Errorf(core.ETOOLARGE, "request body over the %d byte limit", limit)
 	}
-	h.done = true
 	return buf, nil
 }
 
@@ -136,7 +146,13 @@ func (s *Server) readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
 // bytes within limit plus framing, then Content-Encoding undone within
 // limit; the decoded bytes count against the budget too.
 func (s *Server) ingestBody(c *fiber.Ctx, limit int64) ([]byte, error) {
-	raw, err := s.readBody(c, limit+wireSlack)
+	return s.ingestBodyFrom(c, limit, nil)
+}
+
+// ingestBodyFrom is ingestBody going on from head, the start of the body
+// as an earlier readBodyFrom returned it.
+func (s *Server) ingestBodyFrom(c *fiber.Ctx, limit int64, head []byte) ([]byte, error) {
+	raw, err := s.readBodyFrom(c, limit+wireSlack, head, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -148,3 +148,42 @@ func TestRefusedBeforeTheBody(t *testing.T) {
 		t.Fatalf("key of another project: status %d, want 403 before the body", resp.StatusCode)
 	}
 }
+
+// With no credentials in the headers, only the envelope header's line is
+// read to find the dsn: an unknown key there is refused while the rest of
+// the declared body is still owed; a good one is served as before.
+func TestEnvelopeDSNRefusedBeforeTheBody(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{}, pipeline.Options{})
+	addr := listen(t, s)
+	path := fmt.Sprintf("/api/%d/envelope/", s.Project.ID)
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	header := fmt.Sprintf(`{"event_id":"%s","dsn":"http://0123456789abcdef0123456789abcdef@%s/%d"}`+"\n", eventID, addr, s.Project.ID)
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n%s", path, addr, 20<<20, header)
+	c.Write(bytes.Repeat([]byte(" "), 16<<10))
+	if resp := readResponse(t, c); resp.StatusCode != 401 {
+		t.Fatalf("unknown key in the envelope dsn: status %d, want 401 before the body", resp.StatusCode)
+	}
+	for _, gzipped := range []bool{false, true} {
+		body := envelope(s.Key, s.Project.ID, eventItem(errorPayload))
+		req, _ := nethttp.NewRequest("POST", "http://"+addr+path, nil)
+		if gzipped {
+			body = gz(t, body)
+			req.Header.Set("Content-Encoding", "gzip")
+		}
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		req.ContentLength = int64(len(body))
+		resp, err := nethttp.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(b, []byte(eventID)) {
+			t.Fatalf("good dsn in the envelope (gzip %v): status %d %s, want 200 with the id", gzipped, resp.StatusCode, b)
+		}
+	}
+}

@@ -10,31 +10,45 @@ import (
 	"github.com/periscope-hq/periscope/core/sentry"
 )
 
+// envelopeHeaderMax bounds what is read to find the envelope header's
+// line when the dsn in it is the only credential.
+const envelopeHeaderMax = 64 << 10
+
 // Item types that carry an error-like event Periscope stores.
 var eventItemTypes = map[string]bool{"event": true, "security": true}
 
 // handleEnvelope authenticates from the headers and query string before
-// it reads the body; only a request without credentials there has its
-// body read first, for the envelope header's dsn. Bodies are read through
-// ingestBody (bounded, within the shared budget).
+// it reads the body. A request without credentials there has only the
+// envelope header's line read first (when the body is not compressed), so
+// an unknown key in its dsn is refused before the rest arrives. Bodies are
+// read through readBodyFrom/ingestBody (bounded, within the shared budget).
 func (s *Server) handleEnvelope(c *fiber.Ctx) error {
-	var env *sentry.Envelope
-	var readErr, parseErr error
-	parse := func() (*sentry.Envelope, error) {
-		if env == nil && parseErr == nil && readErr == nil {
-			var body []byte
-			if body, readErr = s.ingestBody(c, s.opts.MaxEnvelopeSize); readErr != nil {
-				return nil, readErr
-			}
-			env, parseErr = sentry.ParseEnvelope(body)
-		}
-		if readErr != nil {
-			return nil, readErr
-		}
-		return env, parseErr
-	}
+	var head []byte // the body read so far, before authentication
+	var readErr error
 	r, err := s.authenticate(c, func() (string, error) {
-		e, err := parse()
+		enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))
+		if enc != "" && !strings.EqualFold(enc, "identity") {
+			// Compressed: the header line is only found by decoding.
+			body, err := s.ingestBody(c, s.opts.MaxEnvelopeSize)
+			if err != nil {
+				readErr = err
+				return "", err
+			}
+			head = body
+			c.Request().Header.Del(fiber.HeaderContentEncoding)
+		} else {
+			head, readErr = s.readBodyFrom(c, s.opts.MaxEnvelopeSize+wireSlack, nil, func(b []byte) bool {
+				return bytes.IndexByte(b, '\n') >= 0 || len(b) >= envelopeHeaderMax
+			})
+			if readErr != nil {
+				return "", readErr
+			}
+		}
+		line := head
+		if i := bytes.IndexByte(line, '\n'); i >= 0 {
+			line = line[:i]
+		}
+		e, err := sentry.ParseEnvelope(line)
 		if err != nil {
 			return "", err
 		}
@@ -48,9 +62,15 @@ func (s *Server) handleEnvelope(c *fiber.Ctx) error {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
 	}
-	if _, err := parse(); err != nil {
+	body, err := s.ingestBodyFrom(c, s.opts.MaxEnvelopeSize, head)
+	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, envelopeTooLarge(err))
+	}
+	env, err := sentry.ParseEnvelope(body)
+	if err != nil {
+		s.stats.Invalid.Add(1)
+		return s.ingestError(c, err)
 	}
 	if env.Header.DSN != "" {
 		if key, pid, err := sentry.ParseDSN(env.Header.DSN); err == nil && (pid != r.projectID || !strings.EqualFold(strings.SplitN(key, ".", 2)[0], r.key.PublicKey)) {
