@@ -4,7 +4,11 @@
 // fiber.
 //
 // Ingestion never blocks on the database: it authenticates the key (from a
-// short-lived cache), decodes and splits the request, and hands each event
-// to the pipeline, answering 429 when the pipeline is full. The admin API
-// calls the Store directly.
+// bounded cache, served stale while the database is unreachable, 503 for a
+// key never seen), decodes and splits the request, and hands each event
+// to the pipeline, answering 429 when the pipeline is full. Request bodies
+// are streamed and read only after the credentials in the headers are
+// checked, within one budget of bytes shared by all connections (body.go).
+// The admin API calls the Store directly; failed admin authentication is
+// limited per client address (admin_auth.go).
 package http
