@@ -17,7 +17,7 @@ import (
 )
 
 // testAdminKey is the admin key of the servers startMain runs.
-const testAdminKey = "test-admin-key"
+const testAdminKey = "test-admin-key-0123456789"
 
 // testServer is a Periscope running in-process on a random port with a
 // fresh SQLite database.
