@@ -375,7 +375,9 @@ func (t *jtree) escaped(start, i int) (string, error) {
 				}
 				r = utf8.RuneError
 			}
-			b = utf8.AppendRune(b, r)
+			if r != 0 { // NUL is dropped: no text column of Postgres takes it
+				b = utf8.AppendRune(b, r)
+			}
 			continue
 		default:
 			t.pos = i

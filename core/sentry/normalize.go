@@ -3,7 +3,9 @@ package sentry
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -38,13 +40,23 @@ type NormalizeOptions struct {
 // body) into Periscope's model, leniently as Relay does: values of the wrong
 // type are dropped or coerced and recorded in EventData.Errors, never fatal.
 // The only errors are a *core.Error with code EINVALID when the payload is
-// not valid JSON or its top level is not an object. The returned event's
+// not valid JSON or its top level is not an object. Every string of the
+// returned event is valid UTF-8 without NUL, whatever the payload holds:
+// invalid bytes become U+FFFD and NUL characters (\u0000) are dropped, so
+// that every store accepts the text and every API and plugin can carry it;
+// the payload itself is left as sent. The returned event's
 // strings may share memory with one private copy of payload; payload itself
 // is not retained and may be reused by the caller.
 func Normalize(payload []byte, opts NormalizeOptions) (*core.EventData, error) {
 	t := getTree()
 	defer putTree(t)
-	if err := t.parse(string(payload)); err != nil {
+	src := string(payload)
+	if !utf8.ValidString(src) {
+		// Bytes outside ASCII occur in valid JSON only inside strings, so
+		// replacing the invalid ones cannot change the document's shape.
+		src = strings.ToValidUTF8(src, "\uFFFD")
+	}
+	if err := t.parse(src); err != nil {
 		return nil, &core.Error{Code: core.EINVALID, Message: "invalid event data: " + err.Error()}
 	}
 	if t.nodes[0].kind != jObject {
