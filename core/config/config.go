@@ -75,6 +75,10 @@ type Database struct {
 // SQLite is the embedded default store.
 type SQLite struct {
 	Path string `koanf:"path"`
+	// Synchronous is "full" (each commit is synced to disk: a power loss
+	// loses no committed event) or "normal" (synced at checkpoints: a
+	// process crash loses nothing committed, a power loss may).
+	Synchronous string `koanf:"synchronous"`
 }
 
 // Postgres is the production store, used when Enabled.
@@ -237,6 +241,7 @@ func Default() map[string]any {
 		"server.shutdown_timeout":       "30s",
 		"admin.secret_key":              "",
 		"database.sqlite.path":          "./data/periscope.db",
+		"database.sqlite.synchronous":   "full",
 		"database.postgres.enabled":     false,
 		"database.postgres.host":        "localhost",
 		"database.postgres.port":        5432,

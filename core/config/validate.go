@@ -52,8 +52,15 @@ func (c *Config) validate() []string {
 				add("database.postgres.database", "must not be empty (POSTGRES_DATABASE)")
 			}
 		}
-	} else if c.Database.SQLite.Path == "" {
-		add("database.sqlite.path", "must not be empty (PERISCOPE_SQLITE_PATH)")
+	} else {
+		if c.Database.SQLite.Path == "" {
+			add("database.sqlite.path", "must not be empty (PERISCOPE_SQLITE_PATH)")
+		}
+		switch c.Database.SQLite.Synchronous {
+		case "full", "normal":
+		default:
+			add("database.sqlite.synchronous", "%q must be \"full\" or \"normal\"", c.Database.SQLite.Synchronous)
+		}
 	}
 	switch c.Ingest.Ack {
 	case "accepted", "committed":

@@ -51,6 +51,7 @@ type options struct {
 	migrate   bool
 	readConns int
 	cacheSize int
+	sync      string
 }
 
 // WithClock makes the store read the time from c (tests).
@@ -58,6 +59,12 @@ func WithClock(c core.Clock) Option { return func(o *options) { o.clock = c } }
 
 // WithMigrate makes Open apply pending migrations (as Migrate does).
 func WithMigrate() Option { return func(o *options) { o.migrate = true } }
+
+// WithSynchronous sets the writer's PRAGMA synchronous: "full" (the
+// default) syncs the WAL on every commit, so a committed transaction
+// survives a power loss; "normal" syncs only at checkpoints, so a power
+// loss (not a process crash) may undo the last commits.
+func WithSynchronous(mode string) Option { return func(o *options) { o.sync = mode } }
 
 // WithReadConns sets the size of the read pool (default: GOMAXPROCS, at
 // least 2).
@@ -77,6 +84,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	switch o.sync {
+	case "", "full":
+		o.sync = "FULL"
+	case "normal":
+		o.sync = "NORMAL"
+	default:
+		return nil, core.FieldErrorf("database.sqlite.synchronous", "%q must be \"full\" or \"normal\"", o.sync)
+	}
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return nil, core.FieldErrorf("database.sqlite.path", "sqlite path %q must be a plain file path", path)
 	}
@@ -95,7 +110,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	pragmas.Add("_pragma", "foreign_keys(1)")
 	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	w := url.Values{"_txlock": {"immediate"}}
-	for _, p := range append(pragmas["_pragma"], "journal_mode(WAL)", "synchronous(NORMAL)",
+	for _, p := range append(pragmas["_pragma"], "journal_mode(WAL)", "synchronous("+o.sync+")",
 		"cache_size(-32000)", "journal_size_limit(67108864)", "wal_autocheckpoint(20000)") {
 		w.Add("_pragma", p)
 	}
