@@ -1,9 +1,11 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"mime"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
@@ -98,7 +100,13 @@ func (s *Server) handleGetEvent(c *fiber.Ctx) error {
 // (the pipeline keeps only the payload, to spend nothing on it per event):
 // the payload is normalized again, with the stored event id and times, so
 // the answer is what processing saw.
+//
+// The payload is stored as sent; a JSON answer must be valid UTF-8, so
+// invalid bytes of the payload are shown as U+FFFD.
 func withData(ev *core.Event) *core.Event {
+	if !utf8.Valid(ev.Payload) {
+		ev.Payload = bytes.ToValidUTF8(ev.Payload, []byte("\uFFFD"))
+	}
 	if len(ev.Data) > 0 || len(ev.Payload) == 0 {
 		return ev
 	}

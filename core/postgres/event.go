@@ -122,11 +122,13 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	if r.Received.IsZero() {
 		received = db.clock()
 	}
-	payload := dbutil.Compress(r.Payload)
+	payload := dbutil.Compress(r.Payload) // kept as sent
+	// The reason may quote the payload: store it as valid text.
+	reason, eventID := dbutil.Text(r.Reason), dbutil.Text(r.EventID)
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			r.ProjectID, r.EventID, received, r.Reason, payload).Scan(&id)
+			r.ProjectID, eventID, received, reason, payload).Scan(&id)
 		if isForeignKey(err) {
 			return core.Errorf(core.ENOTFOUND, "project %d not found", r.ProjectID)
 		} else if err != nil {

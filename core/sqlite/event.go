@@ -127,10 +127,12 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	if r.Received.IsZero() {
 		received = db.clock()
 	}
-	payload := dbutil.Compress(r.Payload)
+	payload := dbutil.Compress(r.Payload) // kept as sent
+	// The reason may quote the payload: store it as valid text.
+	reason, eventID := dbutil.Text(r.Reason), dbutil.Text(r.EventID)
 	return db.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES (?, ?, ?, ?, ?)`,
-			r.ProjectID, r.EventID, us(received), r.Reason, payload)
+			r.ProjectID, eventID, us(received), reason, payload)
 		if isForeignKey(err) {
 			return core.Errorf(core.ENOTFOUND, "project %d not found", r.ProjectID)
 		} else if err != nil {

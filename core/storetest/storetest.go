@@ -22,6 +22,7 @@ func Run(t *testing.T, open Open) {
 		{"Project", projectTests},
 		{"Key", keyTests},
 		{"WriteEvents", writeTests},
+		{"Text", textTests},
 		{"Issue", issueTests},
 		{"Event", eventTests},
 		{"Destination", destinationTests},

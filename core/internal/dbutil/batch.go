@@ -28,7 +28,8 @@ type Prepared struct {
 }
 
 // Prepare validates a batch (EINVALID naming "batch[i].field" for the first
-// problem) and compresses payloads, data and attachments, spreading the
+// problem), makes the text of the extracted columns storable (Text; the
+// payload is kept as sent) and compresses payloads, data and attachments, spreading the
 // work over the available CPUs for large batches.
 func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 	ps := make([]*Prepared, len(batch))
@@ -41,7 +42,8 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 		if w == nil || w.Event == nil {
 			return nil, core.FieldErrorf(fmt.Sprintf("batch[%d]", i), "event is required")
 		}
-		e := w.Event
+		// Text columns take valid UTF-8 without NUL on every database.
+		e := cleanEvent(w.Event)
 		field := func(name string) string { return fmt.Sprintf("batch[%d].%s", i, name) }
 		switch {
 		case e.ProjectID <= 0:

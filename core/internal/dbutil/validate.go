@@ -193,5 +193,5 @@ func ReasonCategory(reason string) string {
 	if len(reason) > 64 {
 		reason = reason[:64]
 	}
-	return reason
+	return Text(reason)
 }
