@@ -69,7 +69,9 @@ func withBytes(s string) []byte {
 	return b
 }
 
-func strconvQuote(s string) string { return strings.ReplaceAll(strings.ToValidUTF8(s, "?"), "\x00", `\0`) }
+func strconvQuote(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "?"), "\x00", `\0`)
+}
 
 // walkStrings calls fn for every string reachable from v: fields, map keys
 // and values, slice elements.
