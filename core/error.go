@@ -15,7 +15,12 @@ const (
 	ECONFLICT     = "conflict"     // the entity already exists or the state forbids it (409)
 	ETOOLARGE     = "too_large"    // a body or item exceeds a configured limit (413)
 	ERATELIMITED  = "rate_limited" // a quota or the pipeline's capacity is exhausted (429)
-	EINTERNAL     = "internal"     // everything else (500)
+	// EUNAVAILABLE: the database cannot write now (disk full, read-only,
+	// unreachable); the same request can succeed later (503 + Retry-After).
+	// It is never the data's fault: an event refused with it is kept and
+	// retried, never stored as rejected.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal" // everything else (500)
 )
 
 // Error is an error meant to reach a user: Code is machine readable, Message

@@ -19,6 +19,7 @@ var codes = map[string]int{
 	core.ECONFLICT:     http.StatusConflict,
 	core.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	core.ERATELIMITED:  http.StatusTooManyRequests,
+	core.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	core.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -61,6 +62,9 @@ func (s *Server) ingestError(c *fiber.Ctx, err error) error {
 	code := core.ErrorCode(err)
 	if code == core.EINTERNAL && !isUnavailable(err) {
 		s.Logger.Error("ingest", "path", c.Path(), "err", err)
+	}
+	if code == core.EUNAVAILABLE {
+		return s.unavailable(c, err)
 	}
 	s.countRejected(c, err)
 	if isUnavailable(err) {

@@ -222,9 +222,27 @@ func (s *Server) tooManyRequests(c *fiber.Ctx, over ...quota) error {
 	})
 }
 
+// unavailableRetry is the Retry-After of a 503 while the database cannot
+// write, in seconds.
+const unavailableRetry = 5
+
+// unavailable answers 503 with the headers every SDK reads, for an
+// EUNAVAILABLE error: the database cannot store events now.
+func (s *Server) unavailable(c *fiber.Ctx, err error) error {
+	s.Logger.Debug("ingest: database unavailable", "err", err)
+	sec := strconv.Itoa(unavailableRetry)
+	c.Set(fiber.HeaderRetryAfter, sec)
+	c.Set("X-Sentry-Rate-Limits", sec+"::organization")
+	return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{
+		"detail": "the server cannot store events right now; retry after " + sec + " seconds",
+	})
+}
+
 // submit hands accepted events to the pipeline: all of them, or none (429)
-// when the pipeline is full. With ingest.ack: committed it waits for the
-// commit.
+// when the pipeline is full, 503 when the database cannot write. With
+// ingest.ack: committed it waits for the commit, and answers 503 when the
+// commit failed for a storage error: it never answers 200 for an event
+// that is not in the database.
 func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 	for i, ev := range evs {
 		if s.opts.AckCommitted {
@@ -238,8 +256,11 @@ func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 				s.Logger.Warn("pipeline full in the middle of an envelope", "accepted", i, "of", len(evs))
 			}
 			s.countRateLimited(ev.ProjectID, len(evs)-i)
-			if core.ErrorCode(err) == core.ERATELIMITED {
+			switch core.ErrorCode(err) {
+			case core.ERATELIMITED:
 				return s.tooManyRequests(c, quota{"organization", 1})
+			case core.EUNAVAILABLE:
+				return s.unavailable(c, err)
 			}
 			return s.ingestError(c, err)
 		}
@@ -249,6 +270,12 @@ func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 		for _, ev := range evs {
 			select {
 			case err := <-ev.Done:
+				if core.ErrorCode(err) == core.EUNAVAILABLE {
+					// Not committed: the database cannot write. The event
+					// stays queued and is stored once it can; the SDK's
+					// retry is stored once (same event_id).
+					return s.unavailable(c, err)
+				}
 				if err != nil {
 					// Kept as a rejected event; the SDK cannot do better by
 					// retrying, so the answer stays 200.

@@ -79,6 +79,10 @@ type Server struct {
 	Store  core.Store
 	Sink   Sink
 	Logger *slog.Logger
+	// Writable, when set, reports whether the database can be written
+	// (the pipeline's last write succeeded); /readyz is not ready while it
+	// returns an error.
+	Writable func() error
 	// Ready is an extra readiness check for /readyz (rules loaded, ...).
 	Ready func(ctx context.Context) error
 	// PipelineStats reports the pipeline's counters for /api/admin/stats.
@@ -242,6 +246,14 @@ func (s *Server) handleReadyz(c *fiber.Ctx) error {
 		ready = false
 	} else {
 		checks["database"] = "ok"
+	}
+	if s.Writable != nil {
+		if err := s.Writable(); err != nil {
+			checks["database_writes"] = core.ErrorMessage(err)
+			ready = false
+		} else {
+			checks["database_writes"] = "ok"
+		}
 	}
 	if s.Ready != nil {
 		if err := s.Ready(ctx); err != nil {

@@ -11,10 +11,18 @@
 //   - Every event Submit took ends in the store, as an event or as a
 //     rejected event with its reason. A panic while processing one event is
 //     recovered and recorded as a rejection; the workers go on.
-//   - The writer retries a batch while the database is unreachable (with
-//     backoff, so ingestion backs up into 429s rather than losing data); a
-//     batch the database refuses while reachable is split so that one bad
-//     event cannot block the others.
+//   - A storage error (the database unreachable, its disk full, read-only:
+//     an EUNAVAILABLE error from the store, or any error while Ping fails)
+//     is never the data's fault: the writer keeps the batch and retries it
+//     with backoff until it commits. Meanwhile Writable reports the error,
+//     Submit refuses new events with EUNAVAILABLE (ingestion answers 503
+//     before accepting), and a waiter of an event in the failing batch is
+//     told EUNAVAILABLE (ingest.ack: committed answers 503, not 200). The
+//     first commit that succeeds clears the state, so ingestion resumes by
+//     itself.
+//   - A batch the database refuses for its data is bisected, so one
+//     refused event among n costs O(log n) transactions and is kept as
+//     rejected while the others are stored.
 //   - Stop drains: it closes the accepted topic, waits for the workers,
 //     then for the writer to commit everything queued.
 package pipeline
@@ -79,6 +87,9 @@ type Stats struct {
 	Panics       atomic.Int64
 	Batches      atomic.Int64
 	WriteRetries atomic.Int64
+	// Transactions counts the writer's calls to WriteEvents and
+	// WriteRejected, failed ones included.
+	Transactions atomic.Int64
 }
 
 // Pipeline is the processing and writing half of ingestion.
@@ -94,6 +105,11 @@ type Pipeline struct {
 	stats   Stats
 	stopped atomic.Bool
 	held    atomic.Int64 // payload bytes submitted and not yet stored
+	// writeErr holds the storage error of the writer's last write, nil
+	// once a write succeeded.
+	writeErr atomic.Pointer[error]
+	// inflight is the batch the writer is storing (writer goroutine only).
+	inflight []*item
 }
 
 // item is one processed event (or rejection) on its way to the writer.
@@ -101,6 +117,7 @@ type item struct {
 	acc      *core.Accepted
 	event    *core.Event
 	rejected *core.RejectedEvent
+	notified bool // acc.Done has had its one value
 }
 
 // New returns a pipeline; call Start before Submit.
@@ -137,8 +154,12 @@ func (p *Pipeline) Start() {
 }
 
 // Submit queues an accepted event without blocking. It returns an
-// ERATELIMITED *core.Error when the queue is full or the pipeline stopping.
+// ERATELIMITED *core.Error when the queue is full or the pipeline stopping,
+// and the EUNAVAILABLE error of Writable while the database cannot write.
 func (p *Pipeline) Submit(a *core.Accepted) error {
+	if err := p.Writable(); err != nil {
+		return err
+	}
 	n := sizeOf(a)
 	// One event is always let in when nothing is held, so an event larger
 	// than QueueBytes (but within the ingest limits) is not refused forever.
@@ -155,6 +176,37 @@ func (p *Pipeline) Submit(a *core.Accepted) error {
 	default:
 		p.held.Add(-n)
 		return core.Errorf(core.ERATELIMITED, "the server is shutting down")
+	}
+}
+
+// Writable returns nil when the writer's last write succeeded (or none was
+// tried yet), else an EUNAVAILABLE *core.Error describing the storage error
+// that keeps it retrying: the database cannot be written (disk full,
+// read-only, unreachable). /readyz reports it.
+func (p *Pipeline) Writable() error {
+	if e := p.writeErr.Load(); e != nil {
+		return core.Errorf(core.EUNAVAILABLE, "the database cannot store events: %v", *e)
+	}
+	return nil
+}
+
+// writeFailed records a storage error and tells the waiters of the batch
+// being written that their events are not committed (yet).
+func (p *Pipeline) writeFailed(err error) {
+	if p.writeErr.Load() == nil {
+		p.logger.Error("pipeline: the database cannot write; refusing new events until it can", "err", err)
+	}
+	p.writeErr.Store(&err)
+	unavailable := p.Writable()
+	for _, it := range p.inflight {
+		it.done(unavailable)
+	}
+}
+
+// writeOK records a successful write.
+func (p *Pipeline) writeOK() {
+	if p.writeErr.Swap(nil) != nil {
+		p.logger.Info("pipeline: the database writes again; accepting events")
 	}
 }
 
@@ -187,6 +239,7 @@ func (p *Pipeline) Snapshot() map[string]int64 {
 		"panics":        s.Panics.Load(),
 		"batches":       s.Batches.Load(),
 		"write_retries": s.WriteRetries.Load(),
+		"transactions":  s.Transactions.Load(),
 		"queued":        int64(p.Queued()),
 		"queued_bytes":  p.held.Load(),
 	}

@@ -23,9 +23,21 @@ type flakyStore struct {
 	*sqlite.DB
 	down      atomic.Int64 // writes (and pings) fail while > 0; each write decrements
 	refuseIDs map[string]bool
+	// full makes every write fail as a full disk does: the database
+	// answers pings, and the store says EUNAVAILABLE.
+	full  atomic.Bool
+	gate  chan struct{} // when not nil, writes wait until it is closed
+	calls atomic.Int64  // WriteEvents calls
 }
 
 func (s *flakyStore) WriteEvents(ctx context.Context, b []*core.EventWrite) ([]core.WriteResult, error) {
+	s.calls.Add(1)
+	if s.gate != nil {
+		<-s.gate
+	}
+	if s.full.Load() {
+		return nil, fmt.Errorf("sqlite: commit: %w", core.Errorf(core.EUNAVAILABLE, "database or disk is full"))
+	}
 	if s.down.Load() > 0 {
 		s.down.Add(-1)
 		return nil, errors.New("connection refused")
@@ -36,6 +48,13 @@ func (s *flakyStore) WriteEvents(ctx context.Context, b []*core.EventWrite) ([]c
 		}
 	}
 	return s.DB.WriteEvents(ctx, b)
+}
+
+func (s *flakyStore) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
+	if s.full.Load() {
+		return fmt.Errorf("sqlite: insert rejected event: %w", core.Errorf(core.EUNAVAILABLE, "database or disk is full"))
+	}
+	return s.DB.WriteRejected(ctx, r)
 }
 
 func (s *flakyStore) Ping(ctx context.Context) error {

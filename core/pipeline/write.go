@@ -12,6 +12,8 @@ import (
 // when every item is stored (as an event or a rejection).
 func (p *Pipeline) writeBatch(batch []*item) {
 	p.stats.Batches.Add(1)
+	p.inflight = batch
+	defer func() { p.inflight = nil }()
 	var events []*item
 	for _, it := range batch {
 		if it.rejected != nil {
@@ -21,7 +23,7 @@ func (p *Pipeline) writeBatch(batch []*item) {
 		}
 	}
 	if len(events) > 0 {
-		p.writeEvents(events)
+		p.writeEvents(events, true)
 	}
 	// Every item of the batch is stored (or kept as rejected) by now.
 	var freed int64
@@ -44,43 +46,61 @@ func (p *Pipeline) writeBatch(batch []*item) {
 // lingerMin is the smallest batch that counts as load for Options.Linger.
 const lingerMin = 8
 
-// writeEvents retries while the database is unreachable and splits the
-// batch when the database refuses it while reachable.
-func (p *Pipeline) writeEvents(items []*item) {
+// writeEvents stores items in one transaction. While the database cannot
+// write (a storage error: disk full, read-only, unreachable) it keeps the
+// batch and retries with backoff, for as long as it takes: a storage error
+// is not the data's fault. When the database refuses the batch for its
+// data, it bisects, so one refused event among n costs O(log n)
+// transactions, and keeps the refused event as rejected. top is true for
+// a batch from the topic (not a half of one).
+func (p *Pipeline) writeEvents(items []*item, top bool) {
 	writes := make([]*core.EventWrite, len(items))
 	for i, it := range items {
 		writes[i] = &core.EventWrite{Event: it.event}
 	}
-	retriedReachable := false
+	retried := !top
 	for attempt := 0; ; attempt++ {
+		p.stats.Transactions.Add(1)
 		res, err := p.store.WriteEvents(context.Background(), writes)
 		if err == nil {
+			p.writeOK()
 			p.committed(items, res)
 			return
 		}
-		if p.reachable() {
-			// The database answers again: a failure it did not explain
-			// (not EINVALID/ENOTFOUND) may have been the outage ending,
-			// so try once more before blaming the data.
-			if code := core.ErrorCode(err); !retriedReachable && code != core.EINVALID && code != core.ENOTFOUND {
-				retriedReachable = true
-				p.stats.WriteRetries.Add(1)
-				continue
-			}
-			if len(items) == 1 {
-				p.logger.Error("pipeline: the database refused an event; kept as rejected", "event_id", items[0].event.EventID, "err", err)
-				p.writeRejected(rejected(items[0].acc, "storage refused the event: "+err.Error()))
-				return
-			}
-			for _, it := range items {
-				p.writeEvents([]*item{it})
-			}
+		if p.storageError(err) {
+			p.writeFailed(err)
+			p.stats.WriteRetries.Add(1)
+			p.logger.Warn("pipeline: the database cannot write; keeping the batch and retrying", "events", len(items), "attempt", attempt+1, "err", err)
+			time.Sleep(backoff(attempt))
+			continue
+		}
+		// The database answers and refused the batch. A failure it did not
+		// explain (not EINVALID/ENOTFOUND) may have been an outage ending,
+		// so try once more before blaming the data.
+		if code := core.ErrorCode(err); !retried && code != core.EINVALID && code != core.ENOTFOUND {
+			retried = true
+			p.stats.WriteRetries.Add(1)
+			continue
+		}
+		if len(items) == 1 {
+			p.logger.Error("pipeline: the database refused an event; kept as rejected", "event_id", items[0].event.EventID, "err", err)
+			it := items[0]
+			it.rejected, it.event = rejected(it.acc, "storage refused the event: "+err.Error()).rejected, nil
+			p.writeRejected(it)
 			return
 		}
-		p.stats.WriteRetries.Add(1)
-		p.logger.Warn("pipeline: database unreachable; retrying batch", "events", len(items), "attempt", attempt+1, "err", err)
-		time.Sleep(backoff(attempt))
+		half := len(items) / 2
+		p.writeEvents(items[:half], false)
+		p.writeEvents(items[half:], false)
+		return
 	}
+}
+
+// storageError reports whether err says the database cannot write now
+// rather than that it refuses this data: an EUNAVAILABLE error from the
+// store, or any error while the database does not answer a ping.
+func (p *Pipeline) storageError(err error) bool {
+	return core.ErrorCode(err) == core.EUNAVAILABLE || !p.reachable()
 }
 
 func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
@@ -111,7 +131,7 @@ func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
 				alerts = true
 			}
 		}
-		done(it.acc, nil)
+		it.done(nil)
 	}
 	for project, w := range written {
 		p.opts.OnWritten(project, *w)
@@ -121,22 +141,30 @@ func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
 	}
 }
 
+// writeRejected keeps a rejected event. A rejected event is stored the
+// same way whatever it holds, so any failure is the database's: it is
+// retried until it succeeds, except for an event whose project is gone.
 func (p *Pipeline) writeRejected(it *item) {
 	for attempt := 0; ; attempt++ {
+		p.stats.Transactions.Add(1)
 		err := p.store.WriteRejected(context.Background(), it.rejected)
 		if err == nil {
+			p.writeOK()
 			p.stats.Rejected.Add(1)
 			if p.opts.OnWritten != nil {
 				p.opts.OnWritten(it.rejected.ProjectID, Written{Rejected: 1})
 			}
-			done(it.acc, errors.New(it.rejected.Reason))
+			it.done(errors.New(it.rejected.Reason))
 			return
 		}
-		if p.reachable() && attempt >= 3 {
+		if core.ErrorCode(err) == core.ENOTFOUND || core.ErrorCode(err) == core.EINVALID {
 			p.logger.Error("pipeline: cannot store a rejected event", "event_id", it.rejected.EventID, "reason", it.rejected.Reason, "err", err)
-			done(it.acc, err)
+			it.done(err)
 			return
 		}
+		p.writeFailed(err)
+		p.stats.WriteRetries.Add(1)
+		p.logger.Warn("pipeline: the database cannot write; retrying a rejected event", "event_id", it.rejected.EventID, "attempt", attempt+1, "err", err)
 		time.Sleep(backoff(attempt))
 	}
 }
@@ -147,8 +175,14 @@ func (p *Pipeline) reachable() bool {
 	return p.store.Ping(ctx) == nil
 }
 
-func done(a *core.Accepted, err error) {
-	if a != nil && a.Done != nil {
-		a.Done <- err
+// done tells the event's waiter (ingest.ack: committed) how it ended:
+// nil once committed, the reason once kept as rejected. It sends at most
+// once per event: a waiter told the database is unavailable has had its
+// answer (503), and the event's later commit tells nobody.
+func (it *item) done(err error) {
+	if it.notified || it.acc == nil || it.acc.Done == nil {
+		return
 	}
+	it.notified = true
+	it.acc.Done <- err
 }

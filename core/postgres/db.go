@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -232,4 +235,37 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// storageError wraps err in an EUNAVAILABLE *core.Error when it says the
+// database cannot write now rather than that it refuses the data: no
+// answer (the connection failed, broke or timed out), or an answer of
+// class 08 (connection), 53 (insufficient resources: disk full, out of
+// memory, too many connections), 57 (operator intervention: shutting
+// down), 58 (system error: I/O), or read-only, serialization, deadlock and
+// lock-timeout failures. Other errors are returned as they are.
+func storageError(err error) error {
+	if err == nil || core.ErrorCode(err) != core.EINTERNAL {
+		return err
+	}
+	unavailable := false
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case len(pe.Code) == 5 && (pe.Code[:2] == "08" || pe.Code[:2] == "53" || pe.Code[:2] == "57" || pe.Code[:2] == "58"):
+			unavailable = true
+		case pe.Code == "25006", pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03":
+			unavailable = true
+		}
+	} else {
+		var ce *pgconn.ConnectError
+		var ne net.Error
+		unavailable = errors.As(err, &ce) || errors.As(err, &ne) || pgconn.Timeout(err) || pgconn.SafeToRetry(err) ||
+			errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
+			strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "closed pool")
+	}
+	if !unavailable {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", core.Errorf(core.EUNAVAILABLE, "postgres cannot write"), err)
 }

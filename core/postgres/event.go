@@ -125,7 +125,7 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	payload := dbutil.Compress(r.Payload) // kept as sent
 	// The reason may quote the payload: store it as valid text.
 	reason, eventID := dbutil.Text(r.Reason), dbutil.Text(r.EventID)
-	return db.tx(ctx, func(tx pgx.Tx) error {
+	return storageError(db.tx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			r.ProjectID, eventID, received, reason, payload).Scan(&id)
@@ -146,5 +146,5 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 		}
 		r.ID, r.Received = id, received
 		return nil
-	})
+	}))
 }

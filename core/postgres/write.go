@@ -34,11 +34,11 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 			return nil, db.unknownProject(ctx, ps, err)
 		}
 		if !isRetryable(err) || attempt == 4 {
-			return nil, err
+			return nil, storageError(err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, storageError(ctx.Err())
 		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
 		}
 	}

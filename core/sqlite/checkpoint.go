@@ -62,3 +62,32 @@ func (c *checkpointer) close() error {
 	<-c.done
 	return c.db.Close()
 }
+
+// writeFailed classifies the error of an event write (storageError) and,
+// when the disk may be full, truncates the WAL: its frames are copied into
+// the database file and the file is cut to nothing, which frees what the
+// WAL held beyond the database's own pages. The caller holds wmu.
+func (db *DB) writeFailed(ctx context.Context, err error) error {
+	if isFull(err) {
+		db.full = true
+		db.truncateWAL(ctx)
+	}
+	return storageError(err)
+}
+
+// writeSucceeded truncates the WAL once after writes failed for a full
+// disk, so that the WAL left by the failing writes does not keep the disk
+// full once space returns. The caller holds wmu.
+func (db *DB) writeSucceeded(ctx context.Context) {
+	if db.full {
+		db.full = false
+		db.truncateWAL(ctx)
+	}
+}
+
+func (db *DB) truncateWAL(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	// Errors (readers in the way, still no space) only leave the WAL as it is.
+	_, _ = db.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+}

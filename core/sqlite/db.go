@@ -34,6 +34,7 @@ type DB struct {
 	issues map[int64]*dbutil.IssueRow
 	fpLim  int // bound of each cache
 	closed bool
+	full   bool // the last event write failed for a full disk (under wmu)
 }
 
 type fpKey struct {

@@ -130,7 +130,9 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	payload := dbutil.Compress(r.Payload) // kept as sent
 	// The reason may quote the payload: store it as valid text.
 	reason, eventID := dbutil.Text(r.Reason), dbutil.Text(r.EventID)
-	return db.write(ctx, func(tx *sql.Tx) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES (?, ?, ?, ?, ?)`,
 			r.ProjectID, eventID, us(received), reason, payload)
 		if isForeignKey(err) {
@@ -151,4 +153,9 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 		r.ID, r.Received = id, received
 		return nil
 	})
+	if err != nil {
+		return db.writeFailed(ctx, err)
+	}
+	db.writeSucceeded(ctx)
+	return nil
 }

@@ -1,10 +1,27 @@
 package sqlite
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // ForceSchemaVersionForTest records a migration version the binary does not
 // have, as a newer Periscope would.
 func (db *DB) ForceSchemaVersionForTest(ctx context.Context, v int) error {
 	_, err := db.wdb.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', 0)`, v)
 	return err
+}
+
+// LimitPagesForTest bounds the database file to n pages on the writer
+// connection (PRAGMA max_page_count): past it, writes fail with SQLITE_FULL
+// as they do on a full disk. It returns the current page count.
+func (db *DB) LimitPagesForTest(ctx context.Context, n int) (int, error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	var cur int
+	if err := db.wdb.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&cur); err != nil {
+		return 0, err
+	}
+	_, err := db.wdb.ExecContext(ctx, `PRAGMA max_page_count = `+strconv.Itoa(n))
+	return cur, err
 }

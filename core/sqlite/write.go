@@ -103,7 +103,7 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	defer db.wmu.Unlock()
 	ws, err := db.writeStatements(ctx)
 	if err != nil {
-		return nil, err
+		return nil, db.writeFailed(ctx, err)
 	}
 	b := &batchWriter{db: db, ps: ps, now: db.clock(), learned: map[fpKey]int64{}, rows: map[int64]*dbutil.IssueRow{}}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
@@ -111,8 +111,9 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 		return b.run(ctx, ws)
 	})
 	if err != nil {
-		return nil, err
+		return nil, db.writeFailed(ctx, err)
 	}
+	db.writeSucceeded(ctx)
 	if len(db.cache)+len(b.learned) > db.fpLim {
 		clear(db.cache)
 	}

@@ -96,6 +96,7 @@ func (m *Main) Run(ctx context.Context) error {
 	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
 	m.HTTP.Notify = m.alerts.host
+	m.HTTP.Writable = m.Pipeline.Writable
 	m.HTTP.Ready = func(context.Context) error {
 		if err := m.Rules.LastError(); err != nil {
 			return fmt.Errorf("grouping rules not reloaded (the previous rules stay in use): %w", err)
