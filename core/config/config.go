@@ -96,8 +96,9 @@ type Postgres struct {
 
 // Ingest bounds the Sentry endpoints and the pipeline behind them.
 type Ingest struct {
-	// Ack is "accepted" (answer once the event is queued) or "committed"
-	// (answer once the batch holding it is in the database).
+	// Ack is "committed" (the default: answer once the batch holding the
+	// event committed; 503 when it could not) or "accepted" (answer once
+	// the event is queued in memory: a crash loses the queue).
 	Ack               string   `koanf:"ack"`
 	MaxEventSize      int64    `koanf:"max_event_size"`
 	MaxEnvelopeSize   int64    `koanf:"max_envelope_size"`
@@ -250,7 +251,7 @@ func Default() map[string]any {
 		"database.postgres.database":    "periscope",
 		"database.postgres.sslmode":     "disable",
 		"database.postgres.url":         "",
-		"ingest.ack":                    "accepted",
+		"ingest.ack":                    "committed",
 		"ingest.max_event_size":         1 << 20,
 		"ingest.max_envelope_size":      20 << 20,
 		"ingest.max_attachment_size":    20 << 20,

@@ -1,0 +1,209 @@
+package itest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/periscope-hq/periscope/core/sqlite"
+)
+
+// The fault-injection suite (issue 10): the real binary under load from a
+// client that records every acknowledged event id, and a fault: kill -9, a
+// full disk, bad text in events. Each test checks that no acknowledged
+// event is lost.
+
+// TestFaultKill9LosesNothingAcknowledged: kill -9 at full load with the
+// default configuration loses no event answered 200 (issue 10.7: 205 on
+// SQLite and 7,011 on Postgres with the former default, ack: accepted).
+func TestFaultKill9LosesNothingAcknowledged(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db DB) {
+		// FAULT_KILL9_CONFIG (e.g. "ingest: {ack: accepted}") shows what
+		// another configuration loses; unset, the defaults are tested.
+		s := StartServer(t, db, os.Getenv("FAULT_KILL9_CONFIG"))
+		p := s.CreateProject("kill9")
+		lc := startLoad(s, p, 16, cleanPayload)
+		WaitFor(t, 20*time.Second, "load", func() bool { return len(lc.Acked()) >= 500 })
+		time.Sleep(time.Second) // at full load
+		if err := s.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-s.exited
+		lc.Stop()
+		acked := lc.Acked()
+		t.Logf("%d events answered 200 before kill -9; answers %v", len(acked), lc.Statuses())
+		checkAllStored(t, s, db, p.ID, acked)
+	})
+}
+
+// mountTmpfs mounts a tmpfs of size bytes on a fresh directory and unmounts
+// it in Cleanup. It needs root: otherwise the test is skipped, loudly, or
+// fails when CI is set (CI must run it).
+func mountTmpfs(t *testing.T, size int) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the disk-full test must run in CI: it mounts a tmpfs and needs root")
+		}
+		t.Skip("SKIPPED: the disk-full test mounts a tmpfs and needs root; run the itest as root (CI does)")
+	}
+	dir := t.TempDir()
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", size), "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mount tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
+}
+
+// fillDisk writes a file in dir until the filesystem is full and returns
+// its path.
+func fillDisk(t *testing.T, dir string) string {
+	t.Helper()
+	path := filepath.Join(dir, "filler")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := f.Write(chunk); err != nil {
+			if errors.Is(err, syscall.ENOSPC) {
+				return path
+			}
+			t.Fatalf("fill disk: %v", err)
+		}
+	}
+}
+
+// TestFaultDiskFullLosesNothing: with the SQLite file on a small tmpfs
+// that fills up under load, no acknowledged event is lost (issue 10.3:
+// 146 lost with ack: committed, 22,608 with accepted); while full, events
+// are refused with 503 (or 429) and Retry-After, never 500, and /readyz is
+// not ready (10.9); once space is freed, the server resumes by itself.
+func TestFaultDiskFullLosesNothing(t *testing.T) {
+	mnt := mountTmpfs(t, 24<<20)
+	s := NewServer(t, DB{Name: "sqlite"}, "database:\n  sqlite:\n    path: "+filepath.Join(mnt, "periscope.db")+"\n")
+	s.Start()
+	p := s.CreateProject("full")
+	lc := startLoad(s, p, 8, cleanPayload)
+	WaitFor(t, 20*time.Second, "load", func() bool { return len(lc.Acked()) >= 300 })
+	filler := fillDisk(t, mnt)
+	WaitFor(t, 30*time.Second, "/readyz to report the full disk", func() bool { return readyStatus(s) == 503 })
+	before := lc.Statuses()
+	WaitFor(t, 20*time.Second, "refusals while the disk is full", func() bool {
+		st := lc.Statuses()
+		return st[503]+st[429] > before[503]+before[429]+20
+	})
+	time.Sleep(time.Second)
+	if got := readyStatus(s); got != 503 {
+		t.Errorf("/readyz while full: %d, want 503", got)
+	}
+	ackedWhileFull := len(lc.Acked())
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	WaitFor(t, 30*time.Second, "/readyz after space returned", func() bool { return readyStatus(s) == 200 })
+	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedWhileFull+100 })
+	lc.Stop()
+	st := lc.Statuses()
+	t.Logf("answers %v; %d acknowledged; transport errors %d", st, len(lc.Acked()), lc.errs.Load())
+	for code, n := range st {
+		if code >= 500 && code != 503 {
+			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
+		}
+	}
+	s.Stop()
+	if s.exitErr != nil {
+		t.Fatalf("exit: %v\n%s", s.exitErr, s.Logs())
+	}
+	store, err := sqlite.Open(context.Background(), filepath.Join(mnt, "periscope.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	checkStoredIn(t, store, p.ID, lc.Acked())
+	if !strings.Contains(s.Logs(), "the database writes again") {
+		t.Errorf("the log does not say writing resumed:\n%s", tail(s.Logs(), 20))
+	}
+}
+
+// tail returns the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// badTextPayload is cleanPayload with, for one event in five, NUL and
+// invalid UTF-8 in the message, tags, exception value and a frame function.
+func badTextPayload(id string, n int64) string {
+	if n%5 != 0 {
+		return cleanPayload(id, n)
+	}
+	s := fmt.Sprintf(`{"event_id":%q,"level":"error","platform":"go","message":"order %d a\u0000b \xff\xfe",`+
+		`"tags":{"route":"/api/\xc3\x28","nul":"a\u0000b"},"exception":[{"type":"E%d","value":"payment a\u0000b \xe2\x82 failed",`+
+		`"stacktrace":{"frames":[{"function":"main\xff\u0000","module":"main","in_app":true}]}}]}`, id, n, n%50)
+	// The \xHH above are written out as text: make them the bytes.
+	return rawBytes.Replace(s)
+}
+
+var rawBytes = strings.NewReplacer(`\xff`, "\xff", `\xfe`, "\xfe", `\xc3`, "\xc3", `\x28`, "\x28", `\xe2`, "\xe2", `\x82`, "\x82")
+
+// TestFaultBadTextUnderLoad: events holding NUL and invalid UTF-8 (one in
+// five) are all stored, none rejected, and do not slow storing down (issue
+// 10.4: five such events a second cut stored events by 93% on Postgres).
+// The two runs share the test's time window; their ratio is logged, and
+// asserted only loosely (0.5), because on a shared 2-core machine two
+// 3-second runs differ by more than the 10% the issue names.
+func TestFaultBadTextUnderLoad(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db DB) {
+		s := StartServer(t, db, "")
+		run := func(name string, payload func(string, int64) string) (stored int64) {
+			p := s.CreateProject(name)
+			lc := startLoad(s, p, 8, payload)
+			time.Sleep(3 * time.Second)
+			lc.Stop()
+			acked := lc.Acked()
+			var stats struct {
+				Pipeline map[string]int64 `json:"pipeline"`
+			}
+			s.Do("GET", "/api/admin/stats", nil, &stats)
+			checkAllStored(t, s, db, p.ID, acked)
+			t.Logf("%s: %d acknowledged in 3 s, answers %v, pipeline %v", name, len(acked), lc.Statuses(), stats.Pipeline)
+			return int64(len(acked))
+		}
+		clean := run("clean", cleanPayload)
+		var before struct {
+			Pipeline map[string]int64 `json:"pipeline"`
+		}
+		s.Do("GET", "/api/admin/stats", nil, &before)
+		bad := run("bad-text", badTextPayload)
+		var after struct {
+			Pipeline map[string]int64 `json:"pipeline"`
+		}
+		s.Do("GET", "/api/admin/stats", nil, &after)
+		if r := after.Pipeline["rejected"] - before.Pipeline["rejected"]; r != 0 {
+			t.Errorf("%d events rejected in the bad-text run, want 0 (every event is storable)", r)
+		}
+		ratio := float64(bad) / float64(max(clean, 1))
+		t.Logf("stored with bad text / clean = %d / %d = %.2f", bad, clean, ratio)
+		if ratio < 0.5 {
+			t.Errorf("bad text cut acknowledged events to %.0f%% of a clean run", 100*ratio)
+		}
+	})
+}
