@@ -69,6 +69,11 @@ type Options struct {
 	// OnWritten, when set, is called after every write with what it did
 	// for one project (once per project of a batch). It must not block.
 	OnWritten func(project int64, w Written)
+	// ProbeEvery is how often, while the writer is idle, a store that is a
+	// WriteProber is checked for taking writes, so that Writable reports
+	// a read-only or full database before an event meets it (default 5s;
+	// negative disables).
+	ProbeEvery time.Duration
 }
 
 // Written counts what one write did for one project.
@@ -76,6 +81,12 @@ type Written struct {
 	Stored     int64 // new events
 	Duplicates int64 // events already stored under the same id
 	Rejected   int64 // events kept as rejected (they could not be processed)
+}
+
+// WriteProber is a store that can cheaply check that the database takes
+// writes; the error is EUNAVAILABLE when it does not.
+type WriteProber interface {
+	ProbeWrite(ctx context.Context) error
 }
 
 // Stats counts what the pipeline did since start.
@@ -109,7 +120,11 @@ type Pipeline struct {
 	// once a write succeeded.
 	writeErr atomic.Pointer[error]
 	// inflight is the batch the writer is storing (writer goroutine only).
-	inflight []*item
+	inflight  []*item
+	writing   atomic.Bool  // the writer is storing a batch
+	lastOK    atomic.Int64 // UnixNano of the last successful write
+	probeQuit chan struct{}
+	probeDone chan struct{}
 }
 
 // item is one processed event (or rejection) on its way to the writer.
@@ -137,6 +152,9 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 	if opts.Linger == 0 {
 		opts.Linger = 10 * time.Millisecond
 	}
+	if opts.ProbeEvery == 0 {
+		opts.ProbeEvery = 5 * time.Second
+	}
 	return &Pipeline{
 		store:     store,
 		grouper:   grouper,
@@ -151,6 +169,44 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 func (p *Pipeline) Start() {
 	p.accepted.Subscribe(p.opts.Workers, p.processOne)
 	p.processed.SubscribeBatch(p.opts.BatchSize, p.writeBatch)
+	if prober, ok := p.store.(WriteProber); ok && p.opts.ProbeEvery > 0 {
+		p.probeQuit, p.probeDone = make(chan struct{}), make(chan struct{})
+		go p.probeLoop(prober)
+	}
+}
+
+// probeLoop checks, while the writer is idle, that the database takes
+// writes: a failure makes Writable report it (and Submit refuse) before an
+// event meets it; a success clears a failure the probe found.
+func (p *Pipeline) probeLoop(prober WriteProber) {
+	defer close(p.probeDone)
+	t := time.NewTicker(p.opts.ProbeEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.probeQuit:
+			return
+		case <-t.C:
+		}
+		failing := p.writeErr.Load() != nil
+		if p.writing.Load() || (!failing && time.Since(time.Unix(0, p.lastOK.Load())) < p.opts.ProbeEvery) {
+			continue // the writer's own writes tell
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := prober.ProbeWrite(ctx)
+		cancel()
+		switch {
+		case err == nil:
+			if !p.writing.Load() {
+				p.writeOK()
+			}
+		case p.storageError(err):
+			if !failing {
+				p.logger.Error("pipeline: the database cannot write (probe); refusing new events until it can", "err", err)
+			}
+			p.writeErr.Store(&err)
+		}
+	}
 }
 
 // Submit queues an accepted event without blocking. It returns an
@@ -205,6 +261,7 @@ func (p *Pipeline) writeFailed(err error) {
 
 // writeOK records a successful write.
 func (p *Pipeline) writeOK() {
+	p.lastOK.Store(time.Now().UnixNano())
 	if p.writeErr.Swap(nil) != nil {
 		p.logger.Info("pipeline: the database writes again; accepting events")
 	}
@@ -255,6 +312,11 @@ func (p *Pipeline) Stop(ctx context.Context) error {
 	p.processed.Close()
 	err := p.processed.Wait(ctx)
 	p.stopped.Store(true)
+	if p.probeQuit != nil {
+		close(p.probeQuit)
+		<-p.probeDone
+		p.probeQuit = nil
+	}
 	return err
 }
 

@@ -57,6 +57,13 @@ func (s *flakyStore) WriteRejected(ctx context.Context, r *core.RejectedEvent) e
 	return s.DB.WriteRejected(ctx, r)
 }
 
+func (s *flakyStore) ProbeWrite(ctx context.Context) error {
+	if s.full.Load() {
+		return core.Errorf(core.EUNAVAILABLE, "database or disk is full")
+	}
+	return s.DB.ProbeWrite(ctx)
+}
+
 func (s *flakyStore) Ping(ctx context.Context) error {
 	if s.down.Load() > 0 {
 		return errors.New("connection refused")

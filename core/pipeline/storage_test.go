@@ -137,3 +137,24 @@ func TestStorageErrorKeepsEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleProbeReportsUnwritableDatabase: with no event to write, the
+// writer's probe finds that the database cannot be written, so Writable
+// (and /readyz) report it and Submit refuses before an event meets it; the
+// probe also sees it writable again (issue 10.9).
+func TestIdleProbeReportsUnwritableDatabase(t *testing.T) {
+	st, proj := mustStore(t)
+	p := newPipeline(t, st, rules.NewHolder(nil), pipeline.Options{ProbeEvery: 10 * time.Millisecond})
+	defer p.Stop(context.Background())
+	time.Sleep(50 * time.Millisecond)
+	if err := p.Writable(); err != nil {
+		t.Fatalf("Writable on a writable database: %v", err)
+	}
+	st.full.Store(true)
+	waitFor(t, "Writable to report the full database", func() bool { return core.ErrorCode(p.Writable()) == core.EUNAVAILABLE })
+	if err := p.Submit(accepted(proj, 1, msg("x"))); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("Submit while the probe fails: %v, want EUNAVAILABLE", err)
+	}
+	st.full.Store(false)
+	waitFor(t, "Writable after the database writes again", func() bool { return p.Writable() == nil })
+}

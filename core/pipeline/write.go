@@ -13,7 +13,8 @@ import (
 func (p *Pipeline) writeBatch(batch []*item) {
 	p.stats.Batches.Add(1)
 	p.inflight = batch
-	defer func() { p.inflight = nil }()
+	p.writing.Store(true)
+	defer func() { p.inflight = nil; p.writing.Store(false) }()
 	var events []*item
 	for _, it := range batch {
 		if it.rejected != nil {

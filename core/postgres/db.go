@@ -269,3 +269,14 @@ func storageError(err error) error {
 	}
 	return fmt.Errorf("%w (%w)", core.Errorf(core.EUNAVAILABLE, "postgres cannot write"), err)
 }
+
+// ProbeWrite commits a transaction that rewrites one row of
+// schema_migrations unchanged: it fails as an event write would when the
+// database cannot be written (read-only, disk full, unreachable), with an
+// EUNAVAILABLE error.
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	return storageError(db.tx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM schema_migrations)`)
+		return err
+	}))
+}

@@ -22,6 +22,9 @@ func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
 	u := pgtest.URL(t)
 	db := mustOpen(t, u, postgres.WithMigrate())
 	p := storetest.MustCreateProject(t, db, "ro")
+	if err := db.ProbeWrite(ctx); err != nil {
+		t.Fatalf("ProbeWrite on a writable database: %v", err)
+	}
 	conn, err := pgx.Connect(ctx, u)
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +43,9 @@ func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
 	err = ro.WriteRejected(ctx, &core.RejectedEvent{ProjectID: p.ID, EventID: storetest.NewEventID(), Reason: "invalid event data: x"})
 	if core.ErrorCode(err) != core.EUNAVAILABLE {
 		t.Fatalf("WriteRejected on a read-only database: %v, want EUNAVAILABLE", err)
+	}
+	if err := ro.ProbeWrite(ctx); core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("ProbeWrite on a read-only database: %v, want EUNAVAILABLE", err)
 	}
 	ro.Close()
 	_, err = ro.WriteEvents(ctx, []*core.EventWrite{{Event: storetest.NewEvent(p.ID, "ro")}})

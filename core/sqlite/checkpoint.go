@@ -91,3 +91,21 @@ func (db *DB) truncateWAL(ctx context.Context) {
 	// Errors (readers in the way, still no space) only leave the WAL as it is.
 	_, _ = db.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 }
+
+// ProbeWrite commits a transaction that rewrites one row of
+// schema_migrations unchanged: it fails as an event write would when the
+// database cannot be written (read-only, disk full, I/O errors), with an
+// EUNAVAILABLE error.
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET applied_at = applied_at WHERE version = (SELECT max(version) FROM schema_migrations)`)
+		return err
+	})
+	if err != nil {
+		return db.writeFailed(ctx, err)
+	}
+	db.writeSucceeded(ctx)
+	return nil
+}
