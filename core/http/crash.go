@@ -63,6 +63,9 @@ func (s *Server) submitPatiently(c *fiber.Ctx, ev *core.Accepted) error {
 	if ev.Done != nil {
 		select {
 		case err := <-ev.Done:
+			if core.ErrorCode(err) == core.EUNAVAILABLE {
+				return responded(s.unavailable(c, err)) // not committed: never 200
+			}
 			if err != nil {
 				s.Logger.Debug("event rejected after commit wait", "event_id", ev.EventID, "reason", err)
 			}
