@@ -27,8 +27,10 @@ type loadClient struct {
 	statuses map[int]int64
 	seq      atomic.Int64
 	errs     atomic.Int64 // transport errors (refused connections, resets)
-	stop     chan struct{}
-	wg       sync.WaitGroup
+	// noRetry counts 429 and 503 answers without Retry-After.
+	noRetry atomic.Int64
+	stop    chan struct{}
+	wg      sync.WaitGroup
 }
 
 // cleanPayload is an ordinary error event of one of 50 groups.
@@ -68,6 +70,9 @@ func startLoad(s *Server, p *Project, conns int, payload func(id string, n int64
 					case <-time.After(20 * time.Millisecond):
 					}
 					continue
+				}
+				if (resp.StatusCode == 429 || resp.StatusCode == 503) && resp.Header.Get("Retry-After") == "" {
+					lc.noRetry.Add(1)
 				}
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()

@@ -146,6 +146,9 @@ func TestFaultPostgresOutageLosesNothing(t *testing.T) {
 			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
 		}
 	}
+	if n := lc.noRetry.Load(); n > 0 {
+		t.Errorf("%d answers 429/503 without Retry-After", n)
+	}
 	s.Stop()
 	checkAllStored(t, s, db, p.ID, lc.Acked())
 }

@@ -127,6 +127,9 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
 		}
 	}
+	if n := lc.noRetry.Load(); n > 0 {
+		t.Errorf("%d answers 429/503 without Retry-After", n)
+	}
 	s.Stop()
 	if s.exitErr != nil {
 		t.Fatalf("exit: %v\n%s", s.exitErr, s.Logs())
