@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -62,6 +63,8 @@ func (s *Server) submitPatiently(c *fiber.Ctx, ev *core.Accepted) error {
 	s.countAccepted(ev.ProjectID, 1)
 	if ev.Done != nil {
 		select {
+		case <-s.unwritable():
+			return responded(s.unavailable(c, errors.New("the database cannot write")))
 		case err := <-ev.Done:
 			if core.ErrorCode(err) == core.EUNAVAILABLE {
 				return responded(s.unavailable(c, err)) // not committed: never 200

@@ -226,6 +226,16 @@ func (s *Server) tooManyRequests(c *fiber.Ctx, over ...quota) error {
 // write, in seconds.
 const unavailableRetry = 5
 
+// unwritable returns the sink's channel that is closed while the
+// database cannot write (pipeline.Pipeline.Unwritable), or nil (never
+// ready) for a sink without one.
+func (s *Server) unwritable() <-chan struct{} {
+	if u, ok := s.Sink.(interface{ Unwritable() <-chan struct{} }); ok {
+		return u.Unwritable()
+	}
+	return nil
+}
+
 // unavailable answers 503 with the headers every SDK reads, for an
 // EUNAVAILABLE error: the database cannot store events now.
 func (s *Server) unavailable(c *fiber.Ctx, err error) error {
@@ -267,8 +277,13 @@ func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 		s.countAccepted(ev.ProjectID, 1)
 	}
 	if s.opts.AckCommitted {
+		down := s.unwritable()
 		for _, ev := range evs {
 			select {
+			case <-down:
+				// The database cannot write: the event stays queued and is
+				// stored once it can, but it is not committed now.
+				return s.unavailable(c, errors.New("the database cannot write"))
 			case err := <-ev.Done:
 				if core.ErrorCode(err) == core.EUNAVAILABLE {
 					// Not committed: the database cannot write. The event

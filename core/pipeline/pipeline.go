@@ -31,6 +31,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -125,6 +126,9 @@ type Pipeline struct {
 	lastOK    atomic.Int64 // UnixNano of the last successful write
 	probeQuit chan struct{}
 	probeDone chan struct{}
+	downMu    sync.Mutex
+	downCh    chan struct{} // closed while writeErr is set (see Unwritable)
+	downShut  bool          // downCh is closed
 }
 
 // item is one processed event (or rejection) on its way to the writer.
@@ -160,6 +164,7 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 		grouper:   grouper,
 		logger:    logger,
 		opts:      opts,
+		downCh:    make(chan struct{}),
 		accepted:  bus.NewTopic[*core.Accepted]("event.accepted", opts.QueueSize),
 		processed: bus.NewTopic[*item]("event.processed", 4*opts.BatchSize),
 	}
@@ -204,8 +209,30 @@ func (p *Pipeline) probeLoop(prober WriteProber) {
 			if !failing {
 				p.logger.Error("pipeline: the database cannot write (probe); refusing new events until it can", "err", err)
 			}
-			p.writeErr.Store(&err)
+			p.setDown(err)
 		}
+	}
+}
+
+// Unwritable returns a channel that is closed while the database cannot
+// write (Writable returns an error). A waiter of ingest.ack: committed
+// selects on it beside its event's Done, so that it answers 503 at once
+// whatever the position of its event in the queue. The channel of a later
+// call is open again once the database writes again.
+func (p *Pipeline) Unwritable() <-chan struct{} {
+	p.downMu.Lock()
+	defer p.downMu.Unlock()
+	return p.downCh
+}
+
+// setDown records a storage error and closes the Unwritable channel.
+func (p *Pipeline) setDown(err error) {
+	p.writeErr.Store(&err)
+	p.downMu.Lock()
+	defer p.downMu.Unlock()
+	if !p.downShut {
+		p.downShut = true
+		close(p.downCh)
 	}
 }
 
@@ -252,7 +279,7 @@ func (p *Pipeline) writeFailed(err error) {
 	if p.writeErr.Load() == nil {
 		p.logger.Error("pipeline: the database cannot write; refusing new events until it can", "err", err)
 	}
-	p.writeErr.Store(&err)
+	p.setDown(err)
 	unavailable := p.Writable()
 	for _, it := range p.inflight {
 		it.done(unavailable)
@@ -263,6 +290,11 @@ func (p *Pipeline) writeFailed(err error) {
 func (p *Pipeline) writeOK() {
 	p.lastOK.Store(time.Now().UnixNano())
 	if p.writeErr.Swap(nil) != nil {
+		p.downMu.Lock()
+		if p.downShut {
+			p.downShut, p.downCh = false, make(chan struct{})
+		}
+		p.downMu.Unlock()
 		p.logger.Info("pipeline: the database writes again; accepting events")
 	}
 }

@@ -99,14 +99,26 @@ func TestStorageErrorKeepsEvents(t *testing.T) {
 		kept = append(kept, a)
 	}
 	p.Start()
-	for i, a := range kept {
+	// A waiter learns that its event is not committed from its Done (the
+	// batch being written) or from Unwritable (the events queued behind
+	// it); none is told success.
+	select {
+	case err := <-kept[0].Done:
+		if core.ErrorCode(err) != core.EUNAVAILABLE {
+			t.Fatalf("event 1 (in the failing batch): told %v, want EUNAVAILABLE", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("event 1 (in the failing batch) was never told the commit failed")
+	}
+	for i, a := range kept[1:] {
 		select {
 		case err := <-a.Done:
 			if core.ErrorCode(err) != core.EUNAVAILABLE {
-				t.Fatalf("event %d: waiter told %v, want EUNAVAILABLE (not committed)", i+1, err)
+				t.Fatalf("event %d: waiter told %v, want EUNAVAILABLE (not committed)", i+2, err)
 			}
+		case <-p.Unwritable():
 		case <-time.After(10 * time.Second):
-			t.Fatalf("event %d: its waiter was never told the commit failed", i+1)
+			t.Fatalf("event %d: its waiter was never told the commit failed", i+2)
 		}
 	}
 	if err := p.Writable(); core.ErrorCode(err) != core.EUNAVAILABLE {
@@ -122,6 +134,11 @@ func TestStorageErrorKeepsEvents(t *testing.T) {
 	st.full.Store(false) // space returns
 	waitFor(t, "the kept events to be stored", func() bool { return p.Snapshot()["stored"] == 4 })
 	waitFor(t, "Writable", func() bool { return p.Writable() == nil })
+	select {
+	case <-p.Unwritable():
+		t.Fatalf("Unwritable is closed after recovery")
+	default:
+	}
 	if err := p.Submit(accepted(proj, 100, msg("after"))); err != nil {
 		t.Fatalf("Submit after recovery: %v", err)
 	}
