@@ -147,12 +147,14 @@ func TestEveryAcceptedEventEndsStoredOrRejected(t *testing.T) {
 func TestDatabaseBrieflyGone(t *testing.T) {
 	st, proj := mustStore(t)
 	st.down.Store(3) // the first three writes fail and Ping says the database is down
-	p := newPipeline(t, st, rules.NewHolder(nil), pipeline.Options{Workers: 1, BatchSize: 4})
+	// Queued before the start: once a write fails, Submit refuses new events.
+	p := pipeline.New(st, rules.NewHolder(nil), slog.New(slog.NewTextHandler(io.Discard, nil)), pipeline.Options{Workers: 1, BatchSize: 4})
 	for i := 1; i <= 10; i++ {
 		if err := p.Submit(accepted(proj, i, msg(fmt.Sprintf("event %d", i)))); err != nil {
 			t.Fatal(err)
 		}
 	}
+	p.Start()
 	if err := p.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
