@@ -193,7 +193,7 @@ func TestFaultBadTextUnderLoad(t *testing.T) {
 			}
 			s.Do("GET", "/api/admin/stats", nil, &stats)
 			checkAllStored(t, s, db, p.ID, acked)
-			t.Logf("%s: %d acknowledged in 3 s, answers %v, pipeline %v", name, len(acked), lc.Statuses(), stats.Pipeline)
+			t.Logf("%s: %d acknowledged in %v, answers %v, pipeline %v", name, len(acked), d, lc.Statuses(), stats.Pipeline)
 			return int64(len(acked))
 		}
 		run("warm-up", cleanPayload, time.Second) // the first run is slower: caches, connections
