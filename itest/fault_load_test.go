@@ -31,6 +31,7 @@ type loadClient struct {
 	noRetry atomic.Int64
 	stop    chan struct{}
 	wg      sync.WaitGroup
+	client  *http.Client
 }
 
 // cleanPayload is an ordinary error event of one of 50 groups.
@@ -46,6 +47,7 @@ func startLoad(s *Server, p *Project, conns int, payload func(id string, n int64
 	lc := &loadClient{url: fmt.Sprintf("%s/api/%d/envelope/", s.URL, p.ID), key: p.Keys[0].PublicKey,
 		payload: payload, statuses: map[int]int64{}, stop: make(chan struct{})}
 	client := &http.Client{Timeout: 30 * time.Second}
+	lc.client = client
 	for range conns {
 		lc.wg.Add(1)
 		go func() {
@@ -100,6 +102,9 @@ func startLoad(s *Server, p *Project, conns int, payload func(id string, n int64
 func (lc *loadClient) Stop() {
 	close(lc.stop)
 	lc.wg.Wait()
+	// Idle keep-alive connections would hold the server's graceful
+	// shutdown until its timeout.
+	lc.client.CloseIdleConnections()
 }
 
 // Acked returns a copy of the event ids answered 200 so far.
