@@ -51,7 +51,7 @@ func TestNodeSDK(t *testing.T) {
 // TestBrowserSDK loads a page in headless Chromium that uses the official
 // @sentry/browser SDK (bundled by esbuild from npm, unchanged) and throws.
 // The page is served from another origin, so CORS is exercised as in
-// production.
+// production. It runs on both databases.
 func TestBrowserSDK(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -69,41 +69,52 @@ func TestBrowserSDK(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s := StartServer(t, DB{Name: "sqlite"}, "")
-	p := s.CreateProject("browser-app")
-	page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/bundle.js":
-			w.Header().Set("Content-Type", "text/javascript")
-			w.Write(js)
-		default:
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprintf(w, `<!doctype html><html><head><script src="/bundle.js"></script></head><body>
+	forEachDB(t, func(t *testing.T, db DB) {
+		s := StartServer(t, db, "")
+		p := s.CreateProject("browser-app")
+		page := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			switch r.URL.Path {
+			case "/bundle.js":
+				w.Header().Set("Content-Type", "text/javascript")
+				w.Write(js)
+			default:
+				w.Header().Set("Content-Type", "text/html")
+				fmt.Fprintf(w, `<!doctype html><html><head><script src="/bundle.js"></script></head><body>
 <script>
 initSentry(%q);
 Sentry.withScope(function (s) { s.setTag('case', 'browser-message'); Sentry.captureMessage('checkout button clicked twice'); });
 function explode() { undefinedFunctionFromTheBrowser(); }
 setTimeout(function () { explode(); }, 10);
 </script></body></html>`, p.Keys[0].DSN)
-		}
-	}))
-	defer page.Close()
+			}
+		}))
+		defer page.Close()
 
-	sent := runNode(t, "browser.mjs", page.URL+"/", chromium)
-	if len(sent) < 2 {
-		t.Fatalf("the browser SDK reports %d events sent, want 2: %+v", len(sent), sent)
-	}
-	stored := checkStoredOnce(t, s, p.ID, sent)
-	var sawUncaught bool
-	for _, ev := range stored {
-		if strings.Contains(ev.Title, "undefinedFunctionFromTheBrowser") {
-			sawUncaught = true
-			if !strings.HasPrefix(ev.Title, "ReferenceError") || ev.Level != "error" || ev.Platform != "javascript" {
-				t.Errorf("uncaught error stored as title %q level %q platform %q", ev.Title, ev.Level, ev.Platform)
+		sent := runNode(t, "browser.mjs", page.URL+"/", chromium)
+		if len(sent) != 2 {
+			t.Fatalf("the browser SDK reports %d events sent, want 2: %+v", len(sent), sent)
+		}
+		stored := checkStoredOnce(t, s, p.ID, sent)
+		var sawUncaught, sawMessage bool
+		for _, ev := range stored {
+			if ev.Title == "checkout button clicked twice" {
+				sawMessage = true
+				if ev.Level != "info" || ev.Platform != "javascript" {
+					t.Errorf("captured message stored as level %q platform %q, want info, javascript", ev.Level, ev.Platform)
+				}
+			}
+			if strings.Contains(ev.Title, "undefinedFunctionFromTheBrowser") {
+				sawUncaught = true
+				if !strings.HasPrefix(ev.Title, "ReferenceError") || ev.Level != "error" || ev.Platform != "javascript" {
+					t.Errorf("uncaught error stored as title %q level %q platform %q", ev.Title, ev.Level, ev.Platform)
+				}
 			}
 		}
-	}
-	if !sawUncaught {
-		t.Errorf("the uncaught ReferenceError was not stored; stored: %+v", stored)
-	}
+		if !sawUncaught {
+			t.Errorf("the uncaught ReferenceError was not stored; stored: %+v", stored)
+		}
+		if !sawMessage {
+			t.Errorf("the captured message was not stored; stored: %+v", stored)
+		}
+	})
 }

@@ -1,0 +1,2 @@
+// Package a is a fixture for TestIgnoredByNameFindsSuffixes.
+package a

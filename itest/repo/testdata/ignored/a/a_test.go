@@ -1,0 +1,5 @@
+package a
+
+import "testing"
+
+func TestCompiled(t *testing.T) {}

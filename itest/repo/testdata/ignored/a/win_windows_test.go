@@ -1,0 +1,6 @@
+package a
+
+import "testing"
+
+// Ignored on linux only because of the file name's suffix.
+func TestNeverRunsWin(t *testing.T) {}
