@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/periscope-hq/periscope/sdk/internal/testtool"
 )
 
 const module = "github.com/periscope-hq/periscope"
@@ -12,9 +14,7 @@ const module = "github.com/periscope-hq/periscope"
 // can become its own module), and each plugin free of everything in the
 // module but sdk.
 func TestDependencyDirection(t *testing.T) {
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("go command not found")
-	}
+	testtool.Need(t, "go", "https://go.dev/dl/")
 	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}} {{join .Deps " "}}`, module+"/sdk/...", module+"/plugins/...")
 	cmd.Dir = ".."
 	out, err := cmd.Output()

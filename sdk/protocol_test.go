@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/periscope-hq/periscope/sdk/internal/testtool"
 	pb "github.com/periscope-hq/periscope/sdk/proto/notifier/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
@@ -72,13 +73,22 @@ func TestProtocolDescriptorFrozen(t *testing.T) {
 	}
 }
 
-// TestGeneratedCodeCurrent regenerates the Go code with protoc when it is
-// installed and compares it with the committed files.
+// TestGeneratedCodeCurrent regenerates the Go code with protoc and
+// compares it with the committed files. Without protoc, its well-known
+// types or the generators it skips, and under CI it fails (testtool).
 func TestGeneratedCodeCurrent(t *testing.T) {
-	for _, tool := range []string{"protoc", "protoc-gen-go", "protoc-gen-go-grpc"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed; cannot check the generated code (apt-get install protobuf-compiler; go install the generators)", tool)
-		}
+	protoc := testtool.Need(t, "protoc", "apt-get install protobuf-compiler libprotobuf-dev")
+	testtool.Need(t, "protoc-gen-go", "go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12")
+	testtool.Need(t, "protoc-gen-go-grpc", "go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2")
+	// notifier.proto imports google/protobuf/timestamp.proto, which protoc
+	// finds in ../include beside its binary; Debian ships it apart from
+	// protoc, in libprotobuf-dev.
+	if real, err := filepath.EvalSymlinks(protoc); err == nil {
+		protoc = real
+	}
+	wkt := filepath.Join(filepath.Dir(protoc), "..", "include", "google", "protobuf", "timestamp.proto")
+	if _, err := os.Stat(wkt); err != nil {
+		testtool.Missing(t, "google/protobuf/timestamp.proto (looked for "+filepath.Clean(wkt)+", beside protoc)", "apt-get install libprotobuf-dev")
 	}
 	out := t.TempDir()
 	cmd := exec.Command("protoc", "--go_out="+out, "--go-grpc_out="+out, "sdk/proto/notifier/v1/notifier.proto")
