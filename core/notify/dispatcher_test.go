@@ -251,11 +251,15 @@ func TestStopFinishesInFlight(t *testing.T) {
 }
 
 // TestForcedStopLeavesRowToLease cancels a stuck delivery with Stop's
-// context: nothing is recorded, and a new dispatcher (a restarted
-// Periscope) delivers the notification once the lease has run out.
+// context: nothing is recorded, the row stays leased, and a new dispatcher
+// (a restarted Periscope) delivers the notification once the lease has run
+// out. Nothing here depends on timing: the stuck request is seen through a
+// channel, the attempt timeout is far longer than the test, and the
+// restarted dispatcher's clock is set past the lease instead of sleeping.
 func TestForcedStopLeavesRowToLease(t *testing.T) {
 	var mu sync.Mutex
 	hits := 0
+	arrived := make(chan struct{})
 	stuck := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -263,6 +267,7 @@ func TestForcedStopLeavesRowToLease(t *testing.T) {
 		first := hits == 1
 		mu.Unlock()
 		if first {
+			close(arrived)
 			select {
 			case <-stuck:
 			case <-r.Context().Done():
@@ -275,26 +280,40 @@ func TestForcedStopLeavesRowToLease(t *testing.T) {
 
 	store := newFakeStore()
 	store.add(1, webhookDest(1, srv.URL, ""), testIssue())
-	cfg := fastConfig()
-	cfg.Lease = 300 * time.Millisecond
-	cfg.AttemptTimeout = 200 * time.Millisecond
+	cfg := fastConfig() // AttemptTimeout 20s, Lease 1m: failure guards only
 	h := mustHost(t, cfg)
 	d := NewDispatcher(store, h, cfg)
 	d.Start()
-	waitFor(t, "the first attempt", func() bool { mu.Lock(); defer mu.Unlock(); return hits == 1 })
+	select {
+	case <-arrived:
+	case <-time.After(time.Minute):
+		t.Fatal("the first attempt never reached the receiver")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := d.Stop(ctx); err == nil {
 		t.Fatal("forced Stop returned nil, want the context's error")
 	}
-	if _, attempts := store.get(1); len(attempts) != 0 {
-		t.Fatalf("forced stop recorded %+v, want nothing", attempts)
+	if n, attempts := store.get(1); len(attempts) != 0 || n.State != core.NotificationPending {
+		t.Fatalf("forced stop left state %s, attempts %+v; want pending with nothing recorded", n.State, attempts)
+	}
+	if ns, _ := store.ClaimNotifications(context.Background(), time.Now(), 10, cfg.Lease); len(ns) != 0 {
+		t.Fatalf("the notification could be claimed again right after the forced stop; want it leased until the lease runs out")
 	}
 
 	d2 := NewDispatcher(store, h, cfg)
+	d2.Now = func() time.Time { return time.Now().Add(cfg.Lease + time.Second) }
 	d2.Start()
 	t.Cleanup(func() { _ = d2.Stop(context.Background()) })
 	waitFor(t, "delivery after restart", func() bool { return store.state(1) == core.NotificationDelivered })
+	if _, attempts := store.get(1); len(attempts) != 1 || attempts[0].Err != "" {
+		t.Errorf("attempts after restart %+v, want exactly one, successful", attempts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits != 2 {
+		t.Errorf("the receiver got %d requests, want 2 (the cancelled one and the redelivery)", hits)
+	}
 }
 
 func TestBackoffDelay(t *testing.T) {
