@@ -47,19 +47,29 @@ func repoRoot() string {
 	return filepath.Dir(filepath.Dir(file))
 }
 
+// buildBinaries builds the server and the plugins in one go build (so it
+// compiles and links them in parallel), named as make build names them.
 func buildBinaries(dir string) error {
-	targets := map[string]string{"periscope": "./core/cmd/periscope"}
+	names := map[string]string{"periscope": "periscope"} // go build's name -> ours
+	args := []string{"build", "-o", dir + string(filepath.Separator), "./core/cmd/periscope"}
 	for _, p := range []string{"webhook", "slack", "email"} {
 		if _, err := os.Stat(filepath.Join(repoRoot(), "plugins", p, "main.go")); err == nil {
-			targets["periscope-plugin-"+p] = "./plugins/" + p
+			names[p] = "periscope-plugin-" + p
+			args = append(args, "./plugins/"+p)
 		}
 	}
-	for name, pkg := range targets {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg)
-		cmd.Dir = repoRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = repoRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	for from, to := range names {
+		if from == to {
+			continue
+		}
+		if err := os.Rename(filepath.Join(dir, from), filepath.Join(dir, to)); err != nil {
+			return err
 		}
 	}
 	return nil
