@@ -31,7 +31,7 @@ npm:
 
 ## test: the whole suite (unit, both databases, real SDKs, real plugins), with the race detector
 test: npm
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 
 ## test-short: unit tests only, no race detector
 test-short:
