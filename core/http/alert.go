@@ -2,7 +2,6 @@ package http
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
@@ -34,12 +33,9 @@ func (s *Server) handleListAlerts(c *fiber.Ctx) error {
 	if f.Limit, err = pageLimit(c); err != nil {
 		return s.adminError(c, err)
 	}
-	alerts, next, err := s.Store.FindAlertPage(c.UserContext(), f)
+	alerts, next, err := s.svc().FindAlerts(c.UserContext(), f)
 	if err != nil {
 		return s.adminError(c, err)
-	}
-	if alerts == nil {
-		alerts = []*core.Alert{}
 	}
 	return c.JSON(fiber.Map{"alerts": alerts, "next_cursor": next})
 }
@@ -49,7 +45,7 @@ func (s *Server) handleAcknowledgeAlert(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	a, err := s.Store.AcknowledgeAlert(c.UserContext(), id, time.Now())
+	a, err := s.svc().AcknowledgeAlert(c.UserContext(), id)
 	if err != nil {
 		return s.adminError(c, err)
 	}

@@ -20,16 +20,13 @@ func (s *Server) handleListEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	iss, err := s.findIssue(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	evs, next, err := s.Store.FindEvents(c.UserContext(), core.EventFilter{IssueID: iss.ID, Limit: limit, Cursor: c.Query("cursor")})
+	evs, next, err := s.svc().FindEvents(c.UserContext(), core.EventFilter{IssueID: id, Limit: limit, Cursor: c.Query("cursor")})
 	if err != nil {
 		return s.adminError(c, err)
-	}
-	if evs == nil {
-		evs = []*core.Event{}
 	}
 	return c.JSON(fiber.Map{"events": evs, "next_cursor": next})
 }
@@ -37,18 +34,11 @@ func (s *Server) handleListEvents(c *fiber.Ctx) error {
 // handleLatestEvent answers the newest event of an issue in full, as
 // handleGetEvent does.
 func (s *Server) handleLatestEvent(c *fiber.Ctx) error {
-	iss, err := s.findIssue(c)
+	id, err := idParam(c, "id")
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	evs, _, err := s.Store.FindEvents(c.UserContext(), core.EventFilter{IssueID: iss.ID, Limit: 1})
-	if err != nil {
-		return s.adminError(c, err)
-	}
-	if len(evs) == 0 {
-		return s.adminError(c, core.Errorf(core.ENOTFOUND, "issue %d has no events", iss.ID))
-	}
-	ev, err := s.Store.FindEventByID(c.UserContext(), iss.ProjectID, evs[0].EventID)
+	ev, err := s.svc().FindLatestEvent(c.UserContext(), id)
 	if err != nil {
 		return s.adminError(c, err)
 	}
@@ -62,10 +52,7 @@ func (s *Server) findEvent(c *fiber.Ctx) (*core.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
-		return nil, err
-	}
-	return s.Store.FindEventByID(c.UserContext(), id, eventIDParam(c))
+	return s.svc().FindEvent(c.UserContext(), id, eventIDParam(c))
 }
 
 // eventIDParam reads :event_id as stored: 32 lowercase hex, without the
@@ -149,10 +136,7 @@ func (s *Server) handleGetAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
-		return s.adminError(c, err)
-	}
-	a, err := s.Store.FindAttachment(c.UserContext(), id, eventIDParam(c), aid)
+	a, err := s.svc().FindAttachment(c.UserContext(), id, eventIDParam(c), aid)
 	if err != nil {
 		return s.adminError(c, err)
 	}

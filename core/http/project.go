@@ -3,6 +3,7 @@ package http
 import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/service"
 )
 
 // projectJSON is a project as the admin API answers it: the stored
@@ -45,21 +46,15 @@ func (s *Server) handleCreateProject(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.adminError(c, err)
 	}
-	p := &core.Project{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays, GroupingConfig: req.GroupingConfig}
-	if p.GroupingConfig == "" {
-		p.GroupingConfig = s.opts.DefaultGroupingConfig
-	}
-	if err := p.Validate(); err != nil {
-		return s.adminError(c, err)
-	}
-	if err := s.Store.CreateProject(c.UserContext(), p); err != nil {
+	p, err := s.svc().CreateProject(c.UserContext(), service.CreateProjectInput{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays, GroupingConfig: req.GroupingConfig})
+	if err != nil {
 		return s.adminError(c, err)
 	}
 	return c.Status(fiber.StatusCreated).JSON(s.withDSNs(p))
 }
 
 func (s *Server) handleListProjects(c *fiber.Ctx) error {
-	ps, err := s.Store.FindProjects(c.UserContext())
+	ps, err := s.svc().FindProjects(c.UserContext())
 	if err != nil {
 		return s.adminError(c, err)
 	}
@@ -75,7 +70,7 @@ func (s *Server) handleGetProject(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	p, err := s.Store.FindProjectByID(c.UserContext(), id)
+	p, err := s.svc().FindProject(c.UserContext(), id)
 	if err != nil {
 		return s.adminError(c, err)
 	}
@@ -98,17 +93,8 @@ func (s *Server) handleCreateKey(c *fiber.Ctx) error {
 			return s.adminError(c, err)
 		}
 	}
-	if req.RateLimit < 0 {
-		return s.adminError(c, core.FieldErrorf("rate_limit", "rate_limit must not be negative"))
-	}
-	if len(req.Label) > 200 {
-		return s.adminError(c, core.FieldErrorf("label", "label must be at most 200 characters"))
-	}
-	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
-		return s.adminError(c, err)
-	}
-	k := &core.ProjectKey{Label: req.Label, RateLimit: req.RateLimit}
-	if err := s.Store.CreateKey(c.UserContext(), id, k); err != nil {
+	k, err := s.svc().CreateKey(c.UserContext(), id, service.CreateKeyInput{Label: req.Label, RateLimit: req.RateLimit})
+	if err != nil {
 		return s.adminError(c, err)
 	}
 	k.DSN = s.DSN(k)
@@ -121,7 +107,7 @@ func (s *Server) handleRevokeKey(c *fiber.Ctx) error {
 		return s.adminError(c, err)
 	}
 	key := c.Params("key")
-	if err := s.Store.RevokeKey(c.UserContext(), id, key); err != nil {
+	if err := s.svc().RevokeKey(c.UserContext(), id, key); err != nil {
 		return s.adminError(c, err)
 	}
 	s.keys.Forget(key)
@@ -147,17 +133,7 @@ func (s *Server) handleUpdateProject(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.adminError(c, err)
 	}
-	if req.Name != nil && *req.Name == "" {
-		return s.adminError(c, core.FieldErrorf("name", "name must not be empty"))
-	}
-	if err := nonNegative("rate_limit", req.RateLimit); err != nil {
-		return s.adminError(c, err)
-	}
-	if err := nonNegative("retention_days", req.RetentionDays); err != nil {
-		return s.adminError(c, err)
-	}
-	p, err := s.Store.UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays,
-		GroupingConfig: req.GroupingConfig, GroupingTransition: s.opts.GroupingTransition})
+	p, err := s.svc().UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays, GroupingConfig: req.GroupingConfig})
 	if err != nil {
 		return s.adminError(c, err)
 	}
@@ -183,11 +159,8 @@ func (s *Server) handleDeleteProject(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	keys, err := s.Store.FindKeys(c.UserContext(), id)
+	keys, err := s.svc().DeleteProject(c.UserContext(), id)
 	if err != nil {
-		return s.adminError(c, err)
-	}
-	if err := s.Store.ScheduleProjectDeletion(c.UserContext(), id); err != nil {
 		return s.adminError(c, err)
 	}
 	for _, k := range keys {
@@ -203,7 +176,7 @@ func (s *Server) handleListKeys(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	keys, err := s.Store.FindKeys(c.UserContext(), id)
+	keys, err := s.svc().FindKeys(c.UserContext(), id)
 	if err != nil {
 		return s.adminError(c, err)
 	}
@@ -227,17 +200,8 @@ func (s *Server) handleUpdateKey(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.adminError(c, err)
 	}
-	if err := nonNegative("rate_limit", req.RateLimit); err != nil {
-		return s.adminError(c, err)
-	}
-	if req.Label != nil && len(*req.Label) > 200 {
-		return s.adminError(c, core.FieldErrorf("label", "label must be at most 200 characters"))
-	}
-	if _, err := s.Store.FindProjectByID(c.UserContext(), id); err != nil {
-		return s.adminError(c, err)
-	}
 	key := c.Params("key")
-	k, err := s.Store.UpdateKey(c.UserContext(), id, key, core.KeyUpdate{Label: req.Label, RateLimit: req.RateLimit})
+	k, err := s.svc().UpdateKey(c.UserContext(), id, key, core.KeyUpdate{Label: req.Label, RateLimit: req.RateLimit})
 	if err != nil {
 		return s.adminError(c, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/service"
 )
 
 // Options configures a Server. Zero values take the documented defaults.
@@ -283,4 +284,13 @@ func (s *Server) handleStats(c *fiber.Ctx) error {
 		out["pipeline"] = s.PipelineStats()
 	}
 	return c.JSON(out)
+}
+
+// svc returns the admin use cases over the server's Store and Notify
+// (both fields may be set after NewServer, so it is built per call; it
+// holds no state).
+func (s *Server) svc() *service.Service {
+	svc := service.New(s.Store, s.Notify)
+	svc.DefaultGroupingConfig, svc.GroupingTransition = s.opts.DefaultGroupingConfig, s.opts.GroupingTransition
+	return svc
 }

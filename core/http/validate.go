@@ -111,28 +111,6 @@ func timeQuery(c *fiber.Ctx, name string) (time.Time, error) {
 	return t, nil
 }
 
-// enumQuery reads a query parameter that must be empty or one of allowed.
-func enumQuery(c *fiber.Ctx, name string, allowed ...string) (string, error) {
-	v := c.Query(name)
-	if v == "" {
-		return "", nil
-	}
-	for _, a := range allowed {
-		if v == a {
-			return v, nil
-		}
-	}
-	return "", core.FieldErrorf(name, "%s must be one of %s", name, strings.Join(allowed, ", "))
-}
-
-// nonNegative checks an optional integer field of a request.
-func nonNegative(field string, v *int) error {
-	if v != nil && *v < 0 {
-		return core.FieldErrorf(field, "%s must not be negative", field)
-	}
-	return nil
-}
-
 // onlyQuery refuses query parameters other than allowed, naming the first
 // unknown one: a misspelt filter must not silently select everything.
 func onlyQuery(c *fiber.Ctx, allowed ...string) error {

@@ -1,4 +1,4 @@
-package http
+package service
 
 import (
 	"path/filepath"
@@ -8,8 +8,9 @@ import (
 )
 
 // SecretMask stands for a secret value of a destination's config in every
-// admin API answer. A PATCH that sends it back under the same key keeps the
-// stored value; it is never stored itself.
+// answer of the destination use cases (and so of the admin API). An update
+// that sends it back under the same key keeps the stored value; it is
+// never stored itself.
 const SecretMask = "********"
 
 // secretKeySuffixes end the config keys (compared in lower case) whose
@@ -84,9 +85,9 @@ func maskObject(plugin, parent string, obj map[string]any) map[string]any {
 	return out
 }
 
-// withDestinationSecrets returns a copy of d whose config is masked: what
-// the admin API answers with.
-func withDestinationSecrets(d *core.Destination) *core.Destination {
+// MaskSecrets returns a copy of d whose config is masked: what every
+// destination use case answers with. d is not changed.
+func MaskSecrets(d *core.Destination) *core.Destination {
 	if d == nil {
 		return nil
 	}
