@@ -2,10 +2,12 @@ package service_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/service"
 	"github.com/periscope-hq/periscope/core/storetest"
 )
 
@@ -41,6 +43,10 @@ func TestFindIssues(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, _, err := svc.FindIssues(ctx, c.f)
 			wantField(t, "FindIssues", err, c.field)
+			refusedBeforeStore(t, "FindIssues", c.field, func(svc *service.Service) error {
+				_, _, err := svc.FindIssues(ctx, c.f)
+				return err
+			})
 		})
 	}
 	t.Run("Page", func(t *testing.T) {
@@ -78,6 +84,9 @@ func TestFindIssueOfDeletedProject(t *testing.T) {
 	}
 	_, err := svc.FindIssue(ctx, id)
 	wantCode(t, "FindIssue of a project being deleted", err, core.ENOTFOUND)
+	if want := fmt.Sprintf("issue %d not found", id); core.ErrorMessage(err) != want {
+		t.Errorf("FindIssue of a project being deleted says %q, want %q", core.ErrorMessage(err), want)
+	}
 	_, err = svc.UpdateIssue(ctx, id, core.IssueUpdate{Status: ptr(core.StatusResolved)})
 	wantCode(t, "UpdateIssue of a project being deleted", err, core.ENOTFOUND)
 }
@@ -103,6 +112,10 @@ func TestUpdateIssue(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := svc.UpdateIssue(ctx, id, c.upd)
 			wantField(t, "UpdateIssue", err, c.field)
+			refusedBeforeStore(t, "UpdateIssue", c.field, func(svc *service.Service) error {
+				_, err := svc.UpdateIssue(ctx, id, c.upd)
+				return err
+			})
 			if iss, _ := db.FindIssueByID(ctx, id); iss.Status != core.StatusUnresolved {
 				t.Errorf("a refused update changed the status to %s", iss.Status)
 			}
@@ -139,6 +152,10 @@ func TestMergeAndDeleteIssues(t *testing.T) {
 	ids := mustIssues(t, db, p.ID, "alpha", "beta", "gamma")
 	_, err := svc.MergeIssues(ctx, ids[0], nil)
 	wantField(t, "MergeIssues of nothing", err, "issue_ids")
+	refusedBeforeStore(t, "MergeIssues of nothing", "issue_ids", func(svc *service.Service) error {
+		_, err := svc.MergeIssues(ctx, ids[0], []int64{})
+		return err
+	})
 	_, err = svc.MergeIssues(ctx, ids[0]+100, ids[1:2])
 	wantCode(t, "MergeIssues into an unknown issue", err, core.ENOTFOUND)
 

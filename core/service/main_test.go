@@ -29,6 +29,29 @@ func MustOpen(tb testing.TB, notify service.Notifier) (*service.Service, *sqlite
 	return svc, db
 }
 
+// MustOpenClosed returns a Service over a SQLite store that is already
+// closed: any use case that reaches the store fails with EINTERNAL, so an
+// input refused as EINVALID through it was refused by the service itself,
+// before any read or write.
+func MustOpenClosed(tb testing.TB) *service.Service {
+	tb.Helper()
+	svc, db := MustOpen(tb, &fakeNotifier{})
+	if err := db.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.FindProjects(context.Background()); core.ErrorCode(err) != core.EINTERNAL {
+		tb.Fatalf("FindProjects on a closed store: %v, want an internal error", err)
+	}
+	return svc
+}
+
+// refusedBeforeStore fails tb unless call, made on a service over a closed
+// store, is EINVALID naming field: the service itself refuses the input.
+func refusedBeforeStore(tb testing.TB, what string, field string, call func(svc *service.Service) error) {
+	tb.Helper()
+	wantField(tb, what+" (closed store)", call(MustOpenClosed(tb)), field)
+}
+
 // MustCreateProject creates a project through the service or fails tb.
 func MustCreateProject(tb testing.TB, svc *service.Service, name string) *core.Project {
 	tb.Helper()

@@ -42,6 +42,10 @@ func TestCreateProject(t *testing.T) {
 			svc, db := MustOpen(t, nil)
 			_, err := svc.CreateProject(ctx, c.in)
 			wantField(t, "CreateProject", err, c.field)
+			refusedBeforeStore(t, "CreateProject", c.field, func(svc *service.Service) error {
+				_, err := svc.CreateProject(ctx, c.in)
+				return err
+			})
 			if ps, _ := db.FindProjects(ctx); len(ps) != 0 {
 				t.Errorf("a refused project was stored: %v", ps)
 			}
@@ -71,6 +75,10 @@ func TestUpdateProject(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := svc.UpdateProject(ctx, p.ID, c.upd)
 			wantField(t, "UpdateProject", err, c.field)
+			refusedBeforeStore(t, "UpdateProject", c.field, func(svc *service.Service) error {
+				_, err := svc.UpdateProject(ctx, p.ID, c.upd)
+				return err
+			})
 			got, err := svc.FindProject(ctx, p.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -125,6 +133,14 @@ func TestProjectKeys(t *testing.T) {
 		wantField(t, "CreateKey with a negative rate limit", err, "rate_limit")
 		_, err = svc.CreateKey(ctx, p.ID, service.CreateKeyInput{Label: strings.Repeat("l", 201)})
 		wantField(t, "CreateKey with a long label", err, "label")
+		refusedBeforeStore(t, "CreateKey with a negative rate limit", "rate_limit", func(svc *service.Service) error {
+			_, err := svc.CreateKey(ctx, p.ID, service.CreateKeyInput{RateLimit: -1})
+			return err
+		})
+		refusedBeforeStore(t, "CreateKey with a long label", "label", func(svc *service.Service) error {
+			_, err := svc.CreateKey(ctx, p.ID, service.CreateKeyInput{Label: strings.Repeat("l", 201)})
+			return err
+		})
 		_, err = svc.CreateKey(ctx, p.ID+100, service.CreateKeyInput{})
 		wantCode(t, "CreateKey of an unknown project", err, core.ENOTFOUND)
 		if keys, _ := svc.FindKeys(ctx, p.ID); len(keys) != 1 {
@@ -143,6 +159,14 @@ func TestProjectKeys(t *testing.T) {
 		wantField(t, "UpdateKey with a negative rate limit", err, "rate_limit")
 		_, err = svc.UpdateKey(ctx, p.ID, k.PublicKey, core.KeyUpdate{Label: ptr(strings.Repeat("l", 201))})
 		wantField(t, "UpdateKey with a long label", err, "label")
+		refusedBeforeStore(t, "UpdateKey with a negative rate limit", "rate_limit", func(svc *service.Service) error {
+			_, err := svc.UpdateKey(ctx, p.ID, k.PublicKey, core.KeyUpdate{RateLimit: ptr(-2)})
+			return err
+		})
+		refusedBeforeStore(t, "UpdateKey with a long label", "label", func(svc *service.Service) error {
+			_, err := svc.UpdateKey(ctx, p.ID, k.PublicKey, core.KeyUpdate{Label: ptr(strings.Repeat("l", 201))})
+			return err
+		})
 		_, err = svc.UpdateKey(ctx, p.ID+100, k.PublicKey, core.KeyUpdate{Label: ptr("x")})
 		wantCode(t, "UpdateKey of an unknown project", err, core.ENOTFOUND)
 	})
