@@ -10,6 +10,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/config"
+	"github.com/periscope-hq/periscope/core/service"
 )
 
 // runProjectCreate is `periscope project create`. With --url (or
@@ -100,9 +101,10 @@ func periscopeAnswers(ctx context.Context, base string) bool {
 }
 
 // createInDatabase creates p in the configured database (migrating it
-// first), builds the DSN from this shell's public URL, and says so on
+// first) through the same use case as the admin API, builds the DSN from this shell's public URL, and says so on
 // stderr.
 func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, asJSON bool, stdout, stderr io.Writer) error {
+	in := service.CreateProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays}
 	store, desc, err := openStore(ctx, c)
 	if err != nil {
 		return err
@@ -111,9 +113,10 @@ func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, as
 	if err := store.Migrate(ctx); err != nil {
 		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
 	}
-	if err := store.CreateProject(ctx, p); err != nil {
+	p, err = service.New(store, nil).CreateProject(ctx, in)
+	if err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT {
-			return withCode(exitConflict, fmt.Errorf("a project named %q already exists", p.Name))
+			return withCode(exitConflict, fmt.Errorf("a project named %q already exists", in.Name))
 		}
 		return err
 	}
