@@ -113,7 +113,9 @@ func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, as
 	if err := store.Migrate(ctx); err != nil {
 		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
 	}
-	p, err = service.New(store, nil).CreateProject(ctx, in)
+	svc := service.New(store, nil)
+	svc.DefaultGroupingConfig = c.Grouping.DefaultConfig
+	p, err = svc.CreateProject(ctx, in)
 	if err != nil {
 		if core.ErrorCode(err) == core.ECONFLICT {
 			return withCode(exitConflict, fmt.Errorf("a project named %q already exists", in.Name))

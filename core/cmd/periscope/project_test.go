@@ -97,6 +97,9 @@ func TestProjectCreateWithoutServerWarns(t *testing.T) {
 	if err != nil || len(ps) != 1 || ps[0].Name != "offline" {
 		t.Fatalf("database holds %v, %v; want project offline", ps, err)
 	}
+	if ps[0].GroupingConfig == "" || ps[0].GroupingConfig != c.Grouping.DefaultConfig {
+		t.Errorf("project offline has grouping_config %q, want grouping.default_config %q as the admin API gives", ps[0].GroupingConfig, c.Grouping.DefaultConfig)
+	}
 	if _, errOut, code := runCLI(t, "project", "create", "--name", "offline", "--config", cfg); code != exitConflict {
 		t.Errorf("duplicate: exit %d (%s), want %d", code, errOut, exitConflict)
 	}
