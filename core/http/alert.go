@@ -7,11 +7,6 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-func (s *Server) alertRoutes(admin fiber.Router) {
-	admin.Get("/projects/:id/alerts", s.handleListAlerts)
-	admin.Post("/alerts/:id/acknowledge", s.handleAcknowledgeAlert)
-}
-
 // handleListAlerts lists a project's alerts, newest first, each with its
 // notifications (state, attempts, last error, delivered at, every
 // attempt). Filters: kind, issue_id, since (RFC 3339); limit and cursor

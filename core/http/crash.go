@@ -8,20 +8,6 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-// crashRoutes registers the ingestion endpoints of crash reporters and
-// browsers that do not speak envelopes (minidump uploads, security
-// reports). The trailing slash is optional (the app is not strict).
-func (s *Server) crashRoutes() {
-	for _, p := range []string{"/api/:project_id/minidump"} {
-		s.app.Post(p, s.cors, s.handleMinidump)
-		s.app.Options(p, s.cors)
-	}
-	for _, p := range []string{"/api/:project_id/security", "/api/:project_id/csp-report"} {
-		s.app.Post(p, s.cors, s.handleSecurity)
-		s.app.Options(p, s.cors)
-	}
-}
-
 // minidumpQueueWait bounds how long a minidump upload waits for room in a
 // full pipeline before answering 503: crash reporters retry few times, so
 // a short wait is better than a refusal.

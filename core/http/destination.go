@@ -16,18 +16,6 @@ type Notifier = service.Notifier
 // admin API answer (see service.SecretMask).
 const SecretMask = service.SecretMask
 
-// notifyRoutes registers the destination and alert routes.
-func (s *Server) notifyRoutes(admin fiber.Router) {
-	const dests = "/projects/:id/alert_notification_destinations"
-	admin.Post(dests, s.handleCreateDestination)
-	admin.Get(dests, s.handleListDestinations)
-	admin.Get(dests+"/:dest_id", s.handleGetDestination)
-	admin.Patch(dests+"/:dest_id", s.handleUpdateDestination)
-	admin.Delete(dests+"/:dest_id", s.handleDeleteDestination)
-	admin.Post(dests+"/:dest_id/test", s.handleTestDestination)
-	s.alertRoutes(admin)
-}
-
 // destinationRequest is the body of POST: Periscope's shape (name, plugin,
 // config, when) or the original one (type, webhook_url, webhook_headers).
 type destinationRequest struct {

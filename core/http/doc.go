@@ -9,6 +9,9 @@
 // to the pipeline, answering 429 when the pipeline is full. Request bodies
 // are streamed and read only after the credentials in the headers are
 // checked, within one budget of bytes shared by all connections (body.go).
-// The admin API calls the Store directly; failed admin authentication is
-// limited per client address (admin_auth.go).
+// The admin API is a thin adapter over core/service: each handler decodes
+// the request, calls one use case and encodes its answer (core.Error codes
+// map to statuses in error.go). Failed admin authentication is limited per
+// client address (admin_auth.go). Every route, with its method, middleware
+// and handler, is registered in routes.go; TestRouteTable pins the table.
 package http

@@ -78,14 +78,6 @@ func (st *IngestStats) ItemsByType() map[string]int64 {
 	return out
 }
 
-func (s *Server) ingestRoutes() {
-	api := s.app.Group("/api/:project_id", s.cors)
-	api.Post("/envelope", s.handleEnvelope)
-	api.Post("/store", s.handleStore)
-	api.Options("/envelope", s.cors)
-	api.Options("/store", s.cors)
-}
-
 // Stats returns the ingestion counters.
 func (s *Server) Stats() *IngestStats { return &s.stats }
 

@@ -8,19 +8,6 @@ import (
 	"github.com/periscope-hq/periscope/core/service"
 )
 
-func (s *Server) adminRoutes(admin fiber.Router) {
-	admin.Get("/projects/:id/issues", s.handleListIssues)
-	admin.Get("/issues/:id", s.handleGetIssue)
-	admin.Patch("/issues/:id", s.handleUpdateIssue)
-	admin.Delete("/issues/:id", s.handleDeleteIssue)
-	admin.Post("/issues/:id/merge", s.handleMergeIssues)
-	admin.Get("/issues/:id/events", s.handleListEvents)
-	admin.Get("/issues/:id/events/latest", s.handleLatestEvent)
-	admin.Get("/projects/:id/events/:event_id", s.handleGetEvent)
-	admin.Get("/projects/:id/events/:event_id/grouping", s.handleGetGrouping)
-	admin.Get("/projects/:id/events/:event_id/attachments/:attachment_id", s.handleGetAttachment)
-}
-
 // Query parameters of the issue listing.
 var issueListParams = []string{"status", "level", "environment", "release", "query", "sort", "limit", "cursor",
 	"first_seen_from", "first_seen_to", "last_seen_from", "last_seen_to"}

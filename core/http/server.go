@@ -208,29 +208,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return err
 }
 
-func (s *Server) routes() {
-	s.app.Use(s.bodyScope)
-	s.app.Use(s.logRequests)
-	s.app.Get("/healthz", s.handleHealthz)
-	s.app.Get("/readyz", s.handleReadyz)
-
-	// The API's description is public: it holds no data.
-	s.app.Get("/api/admin/openapi.json", s.handleOpenAPI)
-	admin := s.app.Group("/api/admin", s.requireAdmin)
-	admin.Get("/projects", s.handleListProjects)
-	admin.Post("/projects", s.handleCreateProject)
-	admin.Get("/projects/:id", s.handleGetProject)
-	admin.Post("/projects/:id/keys", s.handleCreateKey)
-	admin.Delete("/projects/:id/keys/:key", s.handleRevokeKey)
-	admin.Get("/stats", s.handleStats)
-	s.adminRoutes(admin)
-	s.notifyRoutes(admin)
-	s.manageRoutes(admin)
-
-	s.ingestRoutes()
-	s.crashRoutes()
-}
-
 func isAdminPath(p string) bool { return strings.HasPrefix(p, "/api/admin") }
 
 func (s *Server) handleHealthz(c *fiber.Ctx) error {
