@@ -15,6 +15,9 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // Exit codes of the commands that talk to the admin API, beyond main.go's.
@@ -58,12 +61,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// apiClient calls the admin API.
-type apiClient struct {
-	base, key string
-	http      *http.Client
-}
-
 // client resolves the server URL and admin key: flags, then environment
 // (already the flags' defaults), then the configuration file.
 func (f *apiFlags) client() (*apiClient, error) {
@@ -87,7 +84,7 @@ func (f *apiFlags) client() (*apiClient, error) {
 	if key == "" {
 		return nil, withCode(exitAuth, errors.New("no admin key: pass --admin-key or set API_SECRET_KEY_ADMIN"))
 	}
-	return &apiClient{base: strings.TrimRight(base, "/"), key: key, http: &http.Client{Timeout: f.timeout}}, nil
+	return &apiClient{adminclient.New(base, key, &http.Client{Timeout: f.timeout}), f.json}, nil
 }
 
 // localAddr turns a listen address on every interface into a loopback one
@@ -104,98 +101,60 @@ func localAddr(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// apiError is an admin API error answer.
-type apiError struct {
-	Status  int
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field"`
+// apiClient is the admin API client of one command, which prints JSON
+// when asJSON is set.
+type apiClient struct {
+	*adminclient.Client
+	asJSON bool
 }
 
-func (e *apiError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(e.Status)
+// apiErr turns an admin client error into the CLI's: its message (with the
+// invalid field) and the exit code of its core code.
+func apiErr(err error) error {
+	var e *core.Error
+	if err == nil || !errors.As(err, &e) {
+		return err
 	}
+	msg := e.Message
 	if e.Field != "" && !strings.Contains(msg, e.Field) {
 		msg += " (field " + e.Field + ")"
 	}
-	return msg
+	return withCode(exitCodes[e.Code], errors.New(msg))
 }
 
-// exitCode maps an API status to the process exit code.
-func (e *apiError) exitCode() int {
-	switch {
-	case e.Status == 400 || e.Status == 413:
-		return exitUsage
-	case e.Status == 401 || e.Status == 403:
-		return exitAuth
-	case e.Status == 404:
-		return exitNotFound
-	case e.Status == 409:
-		return exitConflict
-	case e.Status >= 500:
-		return exitUnreachable
-	}
-	return exitError
+// exitCodes maps core error codes to exit codes; others exit exitError.
+var exitCodes = map[string]int{
+	core.EINVALID:      exitUsage,
+	core.ETOOLARGE:     exitUsage,
+	core.EUNAUTHORIZED: exitAuth,
+	core.EFORBIDDEN:    exitAuth,
+	core.ENOTFOUND:     exitNotFound,
+	core.ECONFLICT:     exitConflict,
+	core.ERATELIMITED:  exitError,
+	core.EINTERNAL:     exitUnreachable,
 }
 
-// do sends a request with body (JSON-encoded when not nil) and returns the
-// raw answer of a 2xx status; other statuses become an *apiError carrying
-// its exit code.
-func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+// show prints v as indented JSON with --json, else calls human. err, from
+// the call that returned v, is returned as the CLI's error.
+func (c *apiClient) show(w io.Writer, v any, err error, human func()) error {
 	if err != nil {
-		return nil, withCode(exitUsage, err)
+		return apiErr(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if c.asJSON {
+		return writeJSON(w, v)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, withCode(exitUnreachable, fmt.Errorf("cannot reach %s: %w", c.base, err))
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, withCode(exitUnreachable, fmt.Errorf("reading the answer of %s: %w", c.base, err))
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return data, nil
-	}
-	var eb struct {
-		Error apiError `json:"error"`
-	}
-	_ = json.Unmarshal(data, &eb)
-	e := &eb.Error
-	e.Status = resp.StatusCode
-	if e.Message == "" {
-		e.Message = fmt.Sprintf("%s %s: %s", method, path, resp.Status)
-	}
-	return nil, withCode(e.exitCode(), e)
+	human()
+	return nil
 }
 
-// call sends a request and decodes the JSON answer into out.
-func (c *apiClient) call(ctx context.Context, method, path string, body, out any) ([]byte, error) {
-	data, err := c.do(ctx, method, path, body)
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return nil, fmt.Errorf("the server's answer is not what this CLI expects: %w", err)
-		}
-	}
-	return data, nil
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
 
 // printJSON writes raw JSON indented.

@@ -5,28 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"time"
-)
 
-// apiAlert is an alert as the admin API returns it.
-type apiAlert struct {
-	ID             int64      `json:"id"`
-	IssueID        int64      `json:"issue_id"`
-	Kind           string     `json:"kind"`
-	Rule           string     `json:"rule"`
-	EventID        string     `json:"event_id"`
-	CreatedAt      time.Time  `json:"created_at"`
-	AcknowledgedAt *time.Time `json:"acknowledged_at"`
-	Notifications  []struct {
-		DestinationID int64      `json:"destination_id"`
-		State         string     `json:"state"`
-		Attempts      int        `json:"attempts"`
-		LastError     string     `json:"last_error"`
-		DeliveredAt   *time.Time `json:"delivered_at"`
-	} `json:"notifications"`
-}
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
+)
 
 var alertOrder = []string{"list"}
 
@@ -42,24 +26,27 @@ func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runAlertList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("alert list", stderr)
 	project := projectFlag(fs)
-	q := url.Values{}
-	for flagName, param := range map[string]string{"kind": "kind", "issue": "issue_id", "since": "since", "cursor": "cursor"} {
-		fs.Func(flagName, "filter: "+param, func(v string) error { q.Set(param, v); return nil })
-	}
-	lim := fs.Int("limit", 25, "alerts per page (1..1000)")
+	f := core.AlertFilter{}
+	fs.StringVar(&f.Kind, "kind", "", "filter: kind")
+	fs.Int64Var(&f.IssueID, "issue", 0, "filter: issue_id")
+	fs.Func("since", "filter: since (RFC 3339 time)", func(v string) error {
+		t, err := time.Parse(time.RFC3339, v)
+		f.Since = t
+		return err
+	})
+	fs.StringVar(&f.Cursor, "cursor", "", "filter: cursor")
+	fs.IntVar(&f.Limit, "limit", 25, "alerts per page (1..1000)")
 	c, err := projectClient(fs, af, project, args, "periscope alert list --project ID")
 	if err != nil {
 		return err
 	}
-	q.Set("limit", strconv.Itoa(*lim))
-	var out struct {
-		Alerts     []apiAlert `json:"alerts"`
-		NextCursor string     `json:"next_cursor"`
-	}
-	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/alerts?%s", *project, q.Encode()), nil, &out)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
+	f.ProjectID = *project
+	out, err := c.ListAlerts(ctx, f)
+	return c.show(stdout, out, err, func() { printAlerts(stdout, stderr, out) })
+}
+
+// printAlerts writes a page of alerts as a table.
+func printAlerts(stdout, stderr io.Writer, out *adminclient.AlertPage) {
 	var rows [][]string
 	for _, a := range out.Alerts {
 		delivered, pending, failed := 0, 0, 0
@@ -88,18 +75,6 @@ func runAlertList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if out.NextCursor != "" {
 		fmt.Fprintf(stderr, "more: add --cursor %s\n", out.NextCursor)
 	}
-	return nil
-}
-
-// apiDestination is a destination as the admin API returns it.
-type apiDestination struct {
-	ID        int64          `json:"id"`
-	ProjectID int64          `json:"project_id"`
-	Name      string         `json:"name"`
-	Plugin    string         `json:"plugin"`
-	Config    map[string]any `json:"config"`
-	When      string         `json:"when"`
-	Source    string         `json:"source"`
 }
 
 var destinationOrder = []string{"list", "test"}
@@ -121,15 +96,14 @@ func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Destinations []apiDestination `json:"destinations"`
-	}
-	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations", *project), nil, &out)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
+	ds, err := c.ListDestinations(ctx, *project)
+	return c.show(stdout, map[string]any{"destinations": ds}, err, func() { printDestinations(stdout, ds) })
+}
+
+// printDestinations writes destinations as a table.
+func printDestinations(stdout io.Writer, ds []*core.Destination) {
 	var rows [][]string
-	for _, d := range out.Destinations {
+	for _, d := range ds {
 		scope := "project"
 		if d.ProjectID == 0 {
 			scope = "all projects"
@@ -142,7 +116,6 @@ func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Wr
 		rows = append(rows, []string{strconv.FormatInt(d.ID, 10), d.Name, d.Plugin, scope, d.Source, dash(d.When), string(cfg)})
 	}
 	table(stdout, "ID\tNAME\tPLUGIN\tSCOPE\tSOURCE\tWHEN\tCONFIG KEYS", rows)
-	return nil
 }
 
 func runDestinationTest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -166,10 +139,8 @@ func runDestinationTest(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	raw, err := c.call(ctx, "POST", fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations/%d/test", *project, id), nil, nil)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Sent a test notification through destination %d.\n", id)
-	return nil
+	r, err := c.TestDestination(ctx, *project, id)
+	return c.show(stdout, r, err, func() {
+		fmt.Fprintf(stdout, "Sent a test notification through destination %d.\n", id)
+	})
 }

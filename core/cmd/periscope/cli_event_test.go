@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/periscope-hq/periscope/core"
 )
 
 // errNoStock is the first cause of the chain the test captures.
@@ -97,7 +98,7 @@ func TestEventShowReadsLikeAnIssuePage(t *testing.T) {
 		t.Errorf("--grouping does not explain the grouping:\n%s", out)
 	}
 	out, _, _ = s.cli("event", "show", "--issue", issue, "--latest", "--json")
-	var ev apiEvent
+	var ev core.Event
 	if err := json.Unmarshal([]byte(out), &ev); err != nil || ev.IssueID == 0 || len(ev.Payload) == 0 {
 		t.Errorf("--json is not the API's JSON: %v\n%s", err, out)
 	}
@@ -159,7 +160,7 @@ func TestEventBreadcrumbSources(t *testing.T) {
 		{"payload values", `{}`, `{"breadcrumbs":{"values":[{"message":"only message"}]}}`, "--:--:--.--- info    only message"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			ev := &apiEvent{Data: json.RawMessage(c.data), Payload: json.RawMessage(c.payload)}
+			ev := &core.Event{Data: json.RawMessage(c.data), Payload: json.RawMessage(c.payload)}
 			crumbs := breadcrumbs(ev)
 			if len(crumbs) != 1 || crumbs[0].String() != c.want {
 				t.Fatalf("got %v, want [%s]", crumbs, c.want)

@@ -4,39 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
-
-// apiIssue is an issue as the admin API returns it.
-type apiIssue struct {
-	ID          int64      `json:"id"`
-	ProjectID   int64      `json:"project_id"`
-	Fingerprint string     `json:"fingerprint"`
-	Title       string     `json:"title"`
-	Culprit     string     `json:"culprit"`
-	Level       string     `json:"level"`
-	Platform    string     `json:"platform"`
-	Status      string     `json:"status"`
-	FirstSeen   time.Time  `json:"first_seen"`
-	LastSeen    time.Time  `json:"last_seen"`
-	Count       int64      `json:"count"`
-	ResolvedAt  *time.Time `json:"resolved_at"`
-	IgnoreUntil *time.Time `json:"ignore_until"`
-	IgnoreCount int64      `json:"ignore_count"`
-	LastEventID string     `json:"last_event_id"`
-	Stats       struct {
-		Hours []apiBucket `json:"24h"`
-		Days  []apiBucket `json:"30d"`
-	} `json:"stats"`
-}
-
-type apiBucket struct {
-	Start time.Time `json:"start"`
-	Count int64     `json:"count"`
-}
 
 var issueOrder = []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}
 
@@ -58,13 +32,21 @@ func runIssue(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("issue list", stderr)
 	project := projectFlag(fs)
-	q := url.Values{}
+	f := core.IssueFilter{}
 	status := fs.String("status", "unresolved", "unresolved, resolved, ignored, or all")
-	for _, name := range []string{"level", "environment", "release", "query", "sort", "cursor",
-		"first_seen_from", "first_seen_to", "last_seen_from", "last_seen_to"} {
-		fs.Func(strings.ReplaceAll(name, "_", "-"), "filter: "+name, func(v string) error { q.Set(name, v); return nil })
+	for name, p := range map[string]*string{"level": &f.Level, "environment": &f.Environment, "release": &f.Release,
+		"query": &f.Query, "sort": &f.Sort, "cursor": &f.Cursor} {
+		fs.StringVar(p, name, "", "filter: "+name)
 	}
-	lim := fs.Int("limit", 25, "issues per page (1..1000)")
+	for name, p := range map[string]*time.Time{"first_seen_from": &f.FirstSeenGE, "first_seen_to": &f.FirstSeenLT,
+		"last_seen_from": &f.LastSeenGE, "last_seen_to": &f.LastSeenLT} {
+		fs.Func(strings.ReplaceAll(name, "_", "-"), "filter: "+name+" (RFC 3339 time)", func(v string) error {
+			t, err := time.Parse(time.RFC3339, v)
+			*p = t
+			return err
+		})
+	}
+	fs.IntVar(&f.Limit, "limit", 25, "issues per page (1..1000)")
 	c, err := projectClient(fs, af, project, args, "periscope issue list --project ID [filters]")
 	if err != nil {
 		return err
@@ -73,27 +55,21 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// more; "all" sends no status filter. Other values are the server's
 	// to check, so its error names the field.
 	if *status != "all" {
-		q.Set("status", *status)
+		f.Status = *status
 	}
-	q.Set("limit", strconv.Itoa(*lim))
-	var out struct {
-		Issues     []apiIssue `json:"issues"`
-		NextCursor string     `json:"next_cursor"`
-	}
-	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/issues?%s", *project, q.Encode()), nil, &out)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	var rows [][]string
-	for _, is := range out.Issues {
-		rows = append(rows, []string{strconv.FormatInt(is.ID, 10), is.Status, is.Level, strconv.FormatInt(is.Count, 10),
-			when(&is.LastSeen), truncate(is.Title, 70)})
-	}
-	table(stdout, "ID\tSTATUS\tLEVEL\tEVENTS\tLAST SEEN\tTITLE", rows)
-	if out.NextCursor != "" {
-		fmt.Fprintf(stderr, "more: add --cursor %s\n", out.NextCursor)
-	}
-	return nil
+	f.ProjectID = *project
+	out, err := c.ListIssues(ctx, f)
+	return c.show(stdout, out, err, func() {
+		var rows [][]string
+		for _, is := range out.Issues {
+			rows = append(rows, []string{strconv.FormatInt(is.ID, 10), is.Status, is.Level, strconv.FormatInt(is.Count, 10),
+				when(&is.LastSeen), truncate(is.Title, 70)})
+		}
+		table(stdout, "ID\tSTATUS\tLEVEL\tEVENTS\tLAST SEEN\tTITLE", rows)
+		if out.NextCursor != "" {
+			fmt.Fprintf(stderr, "more: add --cursor %s\n", out.NextCursor)
+		}
+	})
 }
 
 func runIssueShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -102,24 +78,24 @@ func runIssueShow(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	var is apiIssue
-	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/issues/%d", id), nil, &is)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
+	is, err := c.GetIssue(ctx, id)
+	return c.show(stdout, is, err, func() { printIssue(stdout, is) })
+}
+
+// printIssue writes an issue's page.
+func printIssue(stdout io.Writer, is *adminclient.IssueDetail) {
 	fmt.Fprintf(stdout, "Issue %d (project %d): %s\n", is.ID, is.ProjectID, is.Title)
 	fmt.Fprintf(stdout, "  culprit      %s\n", is.Culprit)
-	fmt.Fprintf(stdout, "  status       %s%s\n", is.Status, ignoreNote(&is))
+	fmt.Fprintf(stdout, "  status       %s%s\n", is.Status, ignoreNote(&is.Issue))
 	fmt.Fprintf(stdout, "  level        %s   platform %s\n", is.Level, is.Platform)
 	fmt.Fprintf(stdout, "  events       %d   first seen %s   last seen %s\n", is.Count, when(&is.FirstSeen), when(&is.LastSeen))
 	fmt.Fprintf(stdout, "  fingerprint  %s\n", is.Fingerprint)
 	fmt.Fprintf(stdout, "  last event   %s\n", is.LastEventID)
 	fmt.Fprintf(stdout, "  last 24h     %s  (%d)\n", sparkline(is.Stats.Hours), sum(is.Stats.Hours))
 	fmt.Fprintf(stdout, "  last 30d     %s  (%d)\n", sparkline(is.Stats.Days), sum(is.Stats.Days))
-	return nil
 }
 
-func ignoreNote(is *apiIssue) string {
+func ignoreNote(is *core.Issue) string {
 	var parts []string
 	if is.IgnoreUntil != nil {
 		parts = append(parts, "until "+when(is.IgnoreUntil))
@@ -134,7 +110,7 @@ func ignoreNote(is *apiIssue) string {
 }
 
 // sparkline draws counts as block characters.
-func sparkline(bs []apiBucket) string {
+func sparkline(bs []core.Bucket) string {
 	const bars = "▁▂▃▄▅▆▇█"
 	runes := []rune(bars)
 	var top int64
@@ -153,7 +129,7 @@ func sparkline(bs []apiBucket) string {
 	return sb.String()
 }
 
-func sum(bs []apiBucket) int64 {
+func sum(bs []core.Bucket) int64 {
 	var n int64
 	for _, b := range bs {
 		n += b.Count
@@ -162,18 +138,15 @@ func sum(bs []apiBucket) int64 {
 }
 
 // patchIssue sends PATCH /issues/{id} and prints the result.
-func patchIssue(ctx context.Context, af *apiFlags, id int64, body map[string]any, stdout io.Writer) error {
+func patchIssue(ctx context.Context, af *apiFlags, id int64, upd core.IssueUpdate, stdout io.Writer) error {
 	c, err := af.client()
 	if err != nil {
 		return err
 	}
-	var is apiIssue
-	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/issues/%d", id), body, &is)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Issue %d is %s%s.\n", is.ID, is.Status, ignoreNote(&is))
-	return nil
+	is, err := c.UpdateIssue(ctx, id, upd)
+	return c.show(stdout, is, err, func() {
+		fmt.Fprintf(stdout, "Issue %d is %s%s.\n", is.ID, is.Status, ignoreNote(is))
+	})
 }
 
 // statusVerb is `issue resolve` and `issue unresolve`.
@@ -191,7 +164,7 @@ func statusVerb(status string) func(ctx context.Context, args []string, stdout, 
 		if err != nil {
 			return err
 		}
-		return patchIssue(ctx, af, id, map[string]any{"status": status}, stdout)
+		return patchIssue(ctx, af, id, core.IssueUpdate{Status: &status}, stdout)
 	}
 }
 
@@ -211,21 +184,27 @@ func runIssueIgnore(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"status": "ignored"}
+	ignored := core.StatusIgnored
+	upd := core.IssueUpdate{Status: &ignored}
 	switch {
 	case *until != "" && *dur != 0:
 		return withCode(exitUsage, fmt.Errorf("give --until or --for, not both"))
 	case *until != "":
-		body["ignore_until"] = *until
+		t, err := time.Parse(time.RFC3339, *until)
+		if err != nil {
+			return withCode(exitUsage, fmt.Errorf("--until %q is not an RFC 3339 time like 2030-01-02T15:04:05Z", *until))
+		}
+		upd.IgnoreUntil = &t
 	case *dur < 0:
 		return withCode(exitUsage, fmt.Errorf("--for must be positive"))
 	case *dur > 0:
-		body["ignore_until"] = time.Now().Add(*dur).UTC().Format(time.RFC3339)
+		t := time.Now().Add(*dur)
+		upd.IgnoreUntil = &t
 	}
 	if *count != 0 {
-		body["ignore_count"] = *count
+		upd.IgnoreCount = count
 	}
-	return patchIssue(ctx, af, id, body, stdout)
+	return patchIssue(ctx, af, id, upd, stdout)
 }
 
 func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -247,13 +226,10 @@ func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	var is apiIssue
-	raw, err := c.call(ctx, "POST", fmt.Sprintf("/api/admin/issues/%d/merge", ids[0]), map[string]any{"issue_ids": ids[1:]}, &is)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Merged %d issue(s) into issue %d, which now has %d events.\n", len(ids)-1, is.ID, is.Count)
-	return nil
+	is, err := c.MergeIssues(ctx, ids[0], ids[1:]...)
+	return c.show(stdout, is, err, func() {
+		fmt.Fprintf(stdout, "Merged %d issue(s) into issue %d, which now has %d events.\n", len(ids)-1, is.ID, is.Count)
+	})
 }
 
 func runIssueDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -262,8 +238,8 @@ func runIssueDelete(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if _, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/issues/%d", id), nil, nil); err != nil {
-		return err
+	if err := c.DeleteIssue(ctx, id); err != nil {
+		return apiErr(err)
 	}
 	if af.json {
 		return printJSON(stdout, []byte(fmt.Sprintf(`{"deleted":%d}`, id)))

@@ -5,34 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
-	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
-
-// apiProject is a project as the admin API returns it.
-type apiProject struct {
-	ID            int64     `json:"id"`
-	Name          string    `json:"name"`
-	CreatedAt     time.Time `json:"created_at"`
-	RateLimit     int       `json:"rate_limit"`
-	RetentionDays int       `json:"retention_days"`
-	// EffectiveRetentionDays is what applies: RetentionDays or the
-	// server's default; 0 keeps events forever.
-	EffectiveRetentionDays int      `json:"effective_retention_days"`
-	Keys                   []apiKey `json:"keys"`
-}
-
-// apiKey is a project key as the admin API returns it.
-type apiKey struct {
-	PublicKey string     `json:"public_key"`
-	ProjectID int64      `json:"project_id"`
-	Label     string     `json:"label"`
-	RateLimit int        `json:"rate_limit"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at"`
-	DSN       string     `json:"dsn"`
-}
 
 var projectOrder = []string{"create", "list", "update", "delete"}
 
@@ -61,15 +38,14 @@ func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Projects []apiProject `json:"projects"`
-	}
-	raw, err := c.call(ctx, "GET", "/api/admin/projects", nil, &out)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
+	ps, err := c.ListProjects(ctx)
+	return c.show(stdout, map[string]any{"projects": ps}, err, func() { printProjects(stdout, ps) })
+}
+
+// printProjects writes projects as a table.
+func printProjects(stdout io.Writer, ps []*adminclient.Project) {
 	var rows [][]string
-	for _, p := range out.Projects {
+	for _, p := range ps {
 		dsn := "-"
 		if len(p.Keys) > 0 {
 			dsn = p.Keys[0].DSN
@@ -77,15 +53,6 @@ func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer
 		rows = append(rows, []string{strconv.FormatInt(p.ID, 10), p.Name, limit(p.RateLimit), keptFor(p), strconv.Itoa(len(p.Keys)), dsn})
 	}
 	table(stdout, "ID\tNAME\tRATE LIMIT\tRETENTION\tKEYS\tDSN", rows)
-	return nil
-}
-
-// orJSON prints raw as JSON unless err is set.
-func orJSON(w io.Writer, raw []byte, err error) error {
-	if err != nil {
-		return err
-	}
-	return printJSON(w, raw)
 }
 
 func limit(perMinute int) string {
@@ -96,7 +63,7 @@ func limit(perMinute int) string {
 }
 
 // keptFor describes how long a project's events are kept.
-func keptFor(p apiProject) string {
+func keptFor(p *adminclient.Project) string {
 	d := "forever"
 	if p.EffectiveRetentionDays > 0 {
 		d = strconv.Itoa(p.EffectiveRetentionDays) + "d"
@@ -123,30 +90,27 @@ func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	body := map[string]any{}
+	var upd core.ProjectUpdate
 	if *name != "" {
-		body["name"] = *name
+		upd.Name = name
 	}
 	if *rate >= 0 {
-		body["rate_limit"] = *rate
+		upd.RateLimit = rate
 	}
 	if *retention >= 0 {
-		body["retention_days"] = *retention
+		upd.RetentionDays = retention
 	}
-	if len(body) == 0 {
+	if upd == (core.ProjectUpdate{}) {
 		return withCode(exitUsage, fmt.Errorf("nothing to change: give --name, --rate-limit or --retention-days"))
 	}
 	c, err := af.client()
 	if err != nil {
 		return err
 	}
-	var p apiProject
-	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/projects/%d", id), body, &p)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Project %d: name %q, rate limit %s, retention %s.\n", p.ID, p.Name, limit(p.RateLimit), keptFor(p))
-	return nil
+	p, err := c.UpdateProject(ctx, id, upd)
+	return c.show(stdout, p, err, func() {
+		fmt.Fprintf(stdout, "Project %d: name %q, rate limit %s, retention %s.\n", p.ID, p.Name, limit(p.RateLimit), keptFor(p))
+	})
 }
 
 func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -155,12 +119,10 @@ func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	raw, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/projects/%d", id), nil, nil)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", id)
-	return nil
+	err = c.DeleteProject(ctx, id)
+	return c.show(stdout, map[string]any{"id": id, "status": "deleting"}, err, func() {
+		fmt.Fprintf(stdout, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", id)
+	})
 }
 
 var keyOrder = []string{"create", "list", "update", "revoke"}
@@ -235,13 +197,10 @@ func runKeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	var k apiKey
-	raw, err := c.call(ctx, "POST", fmt.Sprintf("/api/admin/projects/%d/keys", *project), map[string]any{"label": *label, "rate_limit": *rate}, &k)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Created key %s for project %d.\nDSN: %s\n", k.PublicKey, k.ProjectID, k.DSN)
-	return nil
+	k, err := c.CreateKey(ctx, *project, adminclient.KeyInput{Label: *label, RateLimit: *rate})
+	return c.show(stdout, k, err, func() {
+		fmt.Fprintf(stdout, "Created key %s for project %d.\nDSN: %s\n", k.PublicKey, k.ProjectID, k.DSN)
+	})
 }
 
 func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -251,15 +210,14 @@ func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	var out struct {
-		Keys []apiKey `json:"keys"`
-	}
-	raw, err := c.call(ctx, "GET", fmt.Sprintf("/api/admin/projects/%d/keys", *project), nil, &out)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
+	keys, err := c.ListKeys(ctx, *project)
+	return c.show(stdout, map[string]any{"keys": keys}, err, func() { printKeys(stdout, keys) })
+}
+
+// printKeys writes keys as a table.
+func printKeys(stdout io.Writer, keys []*core.ProjectKey) {
 	var rows [][]string
-	for _, k := range out.Keys {
+	for _, k := range keys {
 		state := "active"
 		if k.RevokedAt != nil {
 			state = "revoked " + when(k.RevokedAt)
@@ -267,7 +225,6 @@ func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		rows = append(rows, []string{k.PublicKey, k.Label, limit(k.RateLimit), when(&k.CreatedAt), state, k.DSN})
 	}
 	table(stdout, "PUBLIC KEY\tLABEL\tRATE LIMIT\tCREATED\tSTATE\tDSN", rows)
-	return nil
 }
 
 func runKeyUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -285,27 +242,24 @@ func runKeyUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := needProject(*project); err != nil {
 		return err
 	}
-	body := map[string]any{}
+	var upd core.KeyUpdate
 	if *label != "" {
-		body["label"] = *label
+		upd.Label = label
 	}
 	if *rate >= 0 {
-		body["rate_limit"] = *rate
+		upd.RateLimit = rate
 	}
-	if len(body) == 0 {
+	if upd == (core.KeyUpdate{}) {
 		return withCode(exitUsage, fmt.Errorf("nothing to change: give --label or --rate-limit"))
 	}
 	c, err := af.client()
 	if err != nil {
 		return err
 	}
-	var k apiKey
-	raw, err := c.call(ctx, "PATCH", fmt.Sprintf("/api/admin/projects/%d/keys/%s", *project, url.PathEscape(pos[0])), body, &k)
-	if err != nil || af.json {
-		return orJSON(stdout, raw, err)
-	}
-	fmt.Fprintf(stdout, "Key %s: label %q, rate limit %s.\n", k.PublicKey, k.Label, limit(k.RateLimit))
-	return nil
+	k, err := c.UpdateKey(ctx, *project, pos[0], upd)
+	return c.show(stdout, k, err, func() {
+		fmt.Fprintf(stdout, "Key %s: label %q, rate limit %s.\n", k.PublicKey, k.Label, limit(k.RateLimit))
+	})
 }
 
 func runKeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -325,8 +279,8 @@ func runKeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if _, err := c.call(ctx, "DELETE", fmt.Sprintf("/api/admin/projects/%d/keys/%s", *project, url.PathEscape(pos[0])), nil, nil); err != nil {
-		return err
+	if err := c.RevokeKey(ctx, *project, pos[0]); err != nil {
+		return apiErr(err)
 	}
 	if af.json {
 		return printJSON(stdout, []byte(fmt.Sprintf(`{"revoked":%q}`, pos[0])))

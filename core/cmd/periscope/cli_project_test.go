@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -11,8 +12,10 @@ import (
 func TestProjectListShowsEffectiveRetention(t *testing.T) {
 	s := startMain(t, "retention:\n  days: 30\n")
 	pid, _ := s.project("defaulted")
-	var p apiProject
-	s.do("GET", fmt.Sprintf("/api/admin/projects/%d", pid), nil, &p)
+	p, err := s.client().GetProject(context.Background(), pid)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if p.RetentionDays != 0 || p.EffectiveRetentionDays != 30 {
 		t.Fatalf("project answer: retention_days %d, effective %d; want 0 and the configured 30", p.RetentionDays, p.EffectiveRetentionDays)
 	}

@@ -23,7 +23,7 @@ const maxBreadcrumbs = 10
 // that led there, then tags, release and environment. The grouping
 // explanation comes only with grouping; base is the server's URL, for
 // attachment links.
-func printEvent(w io.Writer, ev *apiEvent, base string, grouping bool) {
+func printEvent(w io.Writer, ev *core.Event, base string, grouping bool) {
 	var data core.EventData
 	if len(ev.Data) > 0 {
 		_ = json.Unmarshal(ev.Data, &data) // an unreadable one shows the columns only
@@ -326,7 +326,7 @@ func crumbTime(v any) (time.Time, bool) {
 // breadcrumbs returns an event's breadcrumbs, oldest first: from the
 // normalized event when it has them, else from the payload as the SDK
 // sent them (a list, or {"values": [...]}).
-func breadcrumbs(ev *apiEvent) []crumb {
+func breadcrumbs(ev *core.Event) []crumb {
 	for _, src := range []json.RawMessage{ev.Data, ev.Payload} {
 		var holder struct {
 			Breadcrumbs json.RawMessage `json:"breadcrumbs"`

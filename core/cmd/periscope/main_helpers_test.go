@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/config"
 )
 
@@ -111,9 +113,9 @@ func (s *testServer) do(method, path string, body, out any) int {
 // project creates a project through the admin API and returns its id and DSN.
 func (s *testServer) project(name string) (int64, string) {
 	s.tb.Helper()
-	var p apiProject
-	if code := s.do("POST", "/api/admin/projects", map[string]any{"name": name}, &p); code != 201 || len(p.Keys) == 0 {
-		s.tb.Fatalf("create project: status %d, %+v", code, p)
+	p, err := s.client().CreateProject(context.Background(), adminclient.ProjectInput{Name: name})
+	if err != nil || len(p.Keys) == 0 {
+		s.tb.Fatalf("create project: %v, %+v", err, p)
 	}
 	return p.ID, p.Keys[0].DSN
 }
@@ -148,11 +150,16 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 }
 
 // issues lists the issues of a project (every status) through the API.
-func (s *testServer) issues(project int64) []apiIssue {
+func (s *testServer) issues(project int64) []*core.Issue {
 	s.tb.Helper()
-	var out struct {
-		Issues []apiIssue `json:"issues"`
+	page, err := s.client().ListIssues(context.Background(), core.IssueFilter{ProjectID: project})
+	if err != nil {
+		s.tb.Fatal(err)
 	}
-	s.do("GET", fmt.Sprintf("/api/admin/projects/%d/issues", project), nil, &out)
-	return out.Issues
+	return page.Issues
+}
+
+// client is an admin API client of s.
+func (s *testServer) client() *adminclient.Client {
+	return adminclient.New(s.URL, testAdminKey, nil)
 }

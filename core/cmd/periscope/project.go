@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/config"
 	"github.com/periscope-hq/periscope/core/service"
 )
@@ -64,19 +65,18 @@ func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	var created apiProject
-	raw, err := c.call(ctx, "POST", "/api/admin/projects", map[string]any{"name": p.Name, "rate_limit": p.RateLimit, "retention_days": p.RetentionDays}, &created)
+	created, err := c.CreateProject(ctx, adminclient.ProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays})
 	if err != nil {
-		return err
+		return apiErr(err)
 	}
 	if af.json {
-		return printJSON(stdout, raw)
+		return writeJSON(stdout, created)
 	}
 	dsn := ""
 	if len(created.Keys) > 0 {
 		dsn = created.Keys[0].DSN
 	}
-	fmt.Fprintf(stdout, "Created project %q (id %d) through the server at %s.\nDSN: %s\n", created.Name, created.ID, c.base, dsn)
+	fmt.Fprintf(stdout, "Created project %q (id %d) through the server at %s.\nDSN: %s\n", created.Name, created.ID, c.BaseURL, dsn)
 	return nil
 }
 

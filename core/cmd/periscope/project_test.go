@@ -53,12 +53,9 @@ func TestProjectCreateAsksTheServer(t *testing.T) {
 	if errOut != "" {
 		t.Errorf("stderr %q, want nothing when the server answered", errOut)
 	}
-	var list struct {
-		Projects []apiProject `json:"projects"`
-	}
-	s.do("GET", "/api/admin/projects", nil, &list)
-	if len(list.Projects) != 1 || list.Projects[0].Name != "web" || list.Projects[0].Keys[0].DSN != m[1] {
-		t.Errorf("the server has %+v, want project web with DSN %s", list.Projects, m[1])
+	projects, err := s.client().ListProjects(context.Background())
+	if err != nil || len(projects) != 1 || projects[0].Name != "web" || projects[0].Keys[0].DSN != m[1] {
+		t.Errorf("the server has %+v (%v), want project web with DSN %s", projects, err, m[1])
 	}
 }
 
