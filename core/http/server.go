@@ -182,13 +182,19 @@ func (s *Server) Listen(addr string) error {
 	if err != nil {
 		return err
 	}
+	s.Serve(ln)
+	return nil
+}
+
+// Serve serves on ln in the background (a listener bound by the caller,
+// who needs its address before the server exists); Shutdown closes it.
+func (s *Server) Serve(ln net.Listener) {
 	s.ln = ln
 	go func() {
 		if err := s.app.Listener(ln); err != nil {
 			s.Logger.Error("http server stopped", "err", err)
 		}
 	}()
-	return nil
 }
 
 // Addr returns the bound address after Listen.

@@ -36,7 +36,7 @@ func checkout() error {
 // tags, release and environment, and the grouping components only with
 // --grouping.
 func TestEventShowReadsLikeAnIssuePage(t *testing.T) {
-	s := startMain(t, "")
+	s := MustRunMain(t)
 	pid, dsn := s.project("shop")
 	client, err := sentry.NewClient(sentry.ClientOptions{Dsn: dsn, Release: "shop@2.3.4", Environment: "staging", AttachStacktrace: true})
 	if err != nil {
@@ -113,7 +113,7 @@ func TestEventShowNodeEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := startMain(t, "")
+	s := MustRunMain(t)
 	pid, dsn := s.project("node")
 	s.store(dsn, string(payload))
 	waitFor(t, "the issue", func() bool { return len(s.issues(pid)) == 1 })

@@ -10,7 +10,7 @@ import (
 // needs attention; --status all shows everything, --status resolved only
 // the resolved ones.
 func TestIssueListDefaultsToUnresolved(t *testing.T) {
-	s := startMain(t, "")
+	s := MustRunMain(t)
 	pid, dsn := s.project("app")
 	s.store(dsn, `{"message":"still broken","level":"error"}`)
 	s.store(dsn, `{"message":"fixed already","level":"error"}`)

@@ -10,7 +10,7 @@ import (
 // TestProjectListShowsEffectiveRetention: a project without its own
 // retention shows the server's retention.days, marked as the default.
 func TestProjectListShowsEffectiveRetention(t *testing.T) {
-	s := startMain(t, "retention:\n  days: 30\n")
+	s := MustRunMain(t, withYAML("retention:\n  days: 30\n"))
 	pid, _ := s.project("defaulted")
 	p, err := s.client().GetProject(context.Background(), pid)
 	if err != nil {

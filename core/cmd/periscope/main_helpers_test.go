@@ -4,12 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,54 +17,75 @@ import (
 	"github.com/periscope-hq/periscope/core/config"
 )
 
-// testAdminKey is the admin key of the servers startMain runs.
+// testAdminKey is the admin key of the servers MustRunMain runs.
 const testAdminKey = "test-admin-key-0123456789"
 
 // testServer is a Periscope running in-process on a random port with a
 // fresh SQLite database.
 type testServer struct {
 	*Main
+	// URL is the server's base URL, with the port the system picked.
 	URL string
-	tb  testing.TB
+	// Stop stops the server; it runs at the end of the test too, and only
+	// once.
+	Stop func()
+	tb   testing.TB
 }
 
-// startMain runs Periscope in-process with configYAML (may be empty) and
-// extra environment, on 127.0.0.1 and a free port, with a SQLite file in a
-// temporary directory. It stops at the end of the test.
-func startMain(tb testing.TB, configYAML string, env ...string) *testServer {
-	tb.Helper()
-	return startMainLogged(tb, quietLogger(), configYAML, env...)
+// mainSetup is what MustRunMain's options change.
+type mainSetup struct {
+	yaml   string
+	env    []string
+	logger *slog.Logger
 }
 
-// startMainLogged is startMain with the given logger.
-func startMainLogged(tb testing.TB, logger *slog.Logger, configYAML string, env ...string) *testServer {
+// mainOption overrides part of the configuration MustRunMain starts with.
+type mainOption func(*mainSetup)
+
+// withYAML gives the configuration file's content.
+func withYAML(yaml string) mainOption { return func(s *mainSetup) { s.yaml = yaml } }
+
+// withEnv adds environment variables (NAME=value), read after the file.
+func withEnv(env ...string) mainOption {
+	return func(s *mainSetup) { s.env = append(s.env, env...) }
+}
+
+// withLogger replaces the quiet logger.
+func withLogger(l *slog.Logger) mainOption { return func(s *mainSetup) { s.logger = l } }
+
+// MustRunMain runs Periscope in-process, as `periscope serve` does, on
+// 127.0.0.1 port 0 with a SQLite file in a temporary directory and the
+// admin key testAdminKey, then opts. The system picks the port, and the
+// public URL (so every DSN) carries it unless opts configure one. The
+// server stops at the end of the test, or at Stop.
+func MustRunMain(tb testing.TB, opts ...mainOption) *testServer {
 	tb.Helper()
-	// A port picked in advance, so that the DSNs the server prints (built
-	// from its listen address) are dialable.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
+	setup := mainSetup{logger: quietLogger()}
+	for _, o := range opts {
+		o(&setup)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", fmt.Sprintf("PORT=%d", port),
+	base := []string{"API_SECRET_KEY_ADMIN=" + testAdminKey, "HOST=127.0.0.1", "PORT=0",
 		"PERISCOPE_SQLITE_PATH=" + filepath.Join(tb.TempDir(), "periscope.db")}
-	c, err := config.Parse([]byte(configYAML), append(base, env...))
+	c, err := config.Parse([]byte(setup.yaml), append(base, setup.env...))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m := &Main{Config: c, Logger: logger}
+	m := &Main{Config: c, Logger: setup.logger}
 	if err := m.Run(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := m.Close(ctx); err != nil {
-			tb.Errorf("stopping the server: %v", err)
-		}
-	})
-	return &testServer{Main: m, URL: "http://" + m.HTTP.Addr(), tb: tb}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := m.Close(ctx); err != nil {
+				tb.Errorf("stopping the server: %v", err)
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return &testServer{Main: m, URL: "http://" + m.HTTP.Addr(), Stop: stop, tb: tb}
 }
 
 // cli runs `periscope args...` in-process against s and returns stdout,

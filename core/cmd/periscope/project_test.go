@@ -37,7 +37,7 @@ var dsnLine = regexp.MustCompile(`DSN: (\S+)`)
 // server's public URL, but it reaches the server at the configured
 // address, so the project is created there and the DSN is the server's.
 func TestProjectCreateAsksTheServer(t *testing.T) {
-	s := startMain(t, "", "PERISCOPE_PUBLIC_URL=https://errors.example.com")
+	s := MustRunMain(t, withEnv("PERISCOPE_PUBLIC_URL=https://errors.example.com"))
 	_, port, _ := net.SplitHostPort(s.HTTP.Addr())
 	cliEnv(t)
 	cfg := writeConfig(t, fmt.Sprintf("server:\n  port: %s\nadmin:\n  secret_key: %s\ndatabase:\n  sqlite:\n    path: %s\n",
@@ -105,7 +105,7 @@ func TestProjectCreateWithoutServerWarns(t *testing.T) {
 // TestProjectCreateServerWithoutKeyWarns: a server answers, but this
 // shell has no admin key: the database is used, with the warning.
 func TestProjectCreateServerWithoutKeyWarns(t *testing.T) {
-	s := startMain(t, "")
+	s := MustRunMain(t)
 	_, port, _ := net.SplitHostPort(s.HTTP.Addr())
 	cliEnv(t)
 	cfg := writeConfig(t, fmt.Sprintf("server:\n  port: %s\ndatabase:\n  sqlite:\n    path: %s\n", port, s.Config.Database.SQLite.Path))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/periscope-hq/periscope/core/config"
@@ -15,7 +16,8 @@ import (
 )
 
 // Main is a running Periscope: configuration, store, pipeline and HTTP
-// server. Tests run it in-process with Config.Server.Port = 0.
+// server. Tests run it in-process with Config.Server.Port = 0 (see
+// MustRunMain): Run then sets Port to the port the system picked.
 type Main struct {
 	Config *config.Config
 	Logger *slog.Logger
@@ -73,6 +75,17 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.Pipeline.Start()
 
+	// Bound before the server exists: on port 0 the system picks the port,
+	// and the public URL, built from the listen address when none is
+	// configured, must carry the real one (DSNs are built from it).
+	ln, err := net.Listen("tcp", c.ListenAddr())
+	if err != nil {
+		_ = m.alerts.close(ctx) // stop the plugin processes validation started
+		return fmt.Errorf("listen on %s: %w", c.ListenAddr(), err)
+	}
+	if c.Server.Port == 0 {
+		c.Server.Port = ln.Addr().(*net.TCPAddr).Port
+	}
 	if c.Admin.SecretKey == "" {
 		m.Logger.Warn("the admin API is disabled: API_SECRET_KEY_ADMIN is empty, so every /api/admin/ request is answered 401")
 	}
@@ -103,10 +116,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return nil
 	}
-	if err := m.HTTP.Listen(c.ListenAddr()); err != nil {
-		_ = m.alerts.close(ctx) // stop the plugin processes validation started
-		return fmt.Errorf("listen on %s: %w", c.ListenAddr(), err)
-	}
+	m.HTTP.Serve(ln)
 	m.pruner = newPruner(store, c.Retention, m.Logger)
 	m.pruner.start()
 	m.Logger.Info("periscope is serving", "addr", "http://"+m.HTTP.Addr(), "public_url", c.PublicURL(), "database", desc)

@@ -32,7 +32,7 @@ func (l *lockedBuffer) String() string {
 // log.ingest_summary_interval logs what the pipeline stored, per project.
 func TestServeLogsIngestSummary(t *testing.T) {
 	logs := &lockedBuffer{}
-	s := startMainLogged(t, slog.New(slog.NewJSONHandler(logs, nil)), "log:\n  ingest_summary_interval: 20ms\n")
+	s := MustRunMain(t, withLogger(slog.New(slog.NewJSONHandler(logs, nil))), withYAML("log:\n  ingest_summary_interval: 20ms\n"))
 	pid, dsn := s.project("summarized")
 	s.store(dsn, `{"message":"one"}`)
 	s.store(dsn, `{"message":"two"}`)
