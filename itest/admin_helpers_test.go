@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // admClient sends admin API requests for a test and records, for every
@@ -172,22 +174,8 @@ func (c *admClient) checkCoverage(successOnly ...string) {
 	}
 }
 
-// admIssue is the admin API's issue as these tests read it.
-type admIssue struct {
-	ID          int64      `json:"id"`
-	ProjectID   int64      `json:"project_id"`
-	Title       string     `json:"title"`
-	Status      string     `json:"status"`
-	Count       int64      `json:"count"`
-	IgnoreCount int64      `json:"ignore_count"`
-	LastSeen    time.Time  `json:"last_seen"`
-	ResolvedAt  *time.Time `json:"resolved_at"`
-	LastEventID string     `json:"last_event_id"`
-	Stats       struct {
-		Hours []struct{ Count int64 } `json:"24h"`
-		Days  []struct{ Count int64 } `json:"30d"`
-	} `json:"stats"`
-}
+// admIssue is the admin API's issue with its histogram.
+type admIssue = adminclient.IssueDetail
 
 // issuesByTitle lists a project's issues (up to 1000) by title.
 func (c *admClient) issuesByTitle(projectID int64) map[string]admIssue {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // TestAdminAPI is issue 6's story on both databases, through the real
@@ -59,11 +60,7 @@ func adminProjects(t *testing.T, c *admClient) *Project {
 	var other Project
 	c.want(201, "POST", "/api/admin/projects", map[string]any{"name": "api"}, &other)
 
-	var got struct {
-		Name          string `json:"name"`
-		RateLimit     int    `json:"rate_limit"`
-		RetentionDays int    `json:"retention_days"`
-	}
+	var got Project
 	c.want(200, "PATCH", fmt.Sprintf("/api/admin/projects/%d", p.ID), map[string]any{"name": "frontend", "retention_days": 30}, &got)
 	if got.Name != "frontend" || got.RetentionDays != 30 || got.RateLimit != 0 {
 		t.Fatalf("PATCH project: %+v", got)
@@ -78,9 +75,7 @@ func adminProjects(t *testing.T, c *admClient) *Project {
 	c.wantErr(404, "", "PATCH", "/api/admin/projects/999999", map[string]any{"name": "x"})
 	c.wantErr(404, "", "GET", "/api/admin/projects/999999", nil)
 	c.wantErr(404, "", "GET", "/api/admin/projects/abc", nil)
-	var list struct {
-		Projects []Project `json:"projects"`
-	}
+	var list adminclient.ProjectList
 	c.want(200, "GET", "/api/admin/projects", nil, &list)
 	if len(list.Projects) != 2 || list.Projects[0].Name != "frontend" {
 		t.Fatalf("projects: %+v", list.Projects)
@@ -93,12 +88,7 @@ func adminProjects(t *testing.T, c *admClient) *Project {
 // limited to one event per minute.
 func adminKeys(t *testing.T, c *admClient, p *Project) (string, string) {
 	base := fmt.Sprintf("/api/admin/projects/%d/keys", p.ID)
-	var ci, extra struct {
-		PublicKey string `json:"public_key"`
-		DSN       string `json:"dsn"`
-		RateLimit int    `json:"rate_limit"`
-		Label     string `json:"label"`
-	}
+	var ci, extra core.ProjectKey
 	c.want(201, "POST", base, map[string]any{"label": "ci"}, &ci)
 	c.want(201, "POST", base, nil, &extra)
 	c.wantErr(400, "rate_limit", "POST", base, map[string]any{"rate_limit": -5})
@@ -118,13 +108,7 @@ func adminKeys(t *testing.T, c *admClient, p *Project) (string, string) {
 		t.Fatalf("ingest with a revoked key: %d, want 403", code)
 	}
 
-	var keys struct {
-		Keys []struct {
-			PublicKey string     `json:"public_key"`
-			RevokedAt *time.Time `json:"revoked_at"`
-			DSN       string     `json:"dsn"`
-		} `json:"keys"`
-	}
+	var keys adminclient.KeyList
 	c.want(200, "GET", base, nil, &keys)
 	if len(keys.Keys) != 3 || keys.Keys[2].PublicKey != extra.PublicKey || keys.Keys[2].RevokedAt == nil || keys.Keys[0].DSN == "" {
 		t.Fatalf("keys: %+v, want 3 with the last revoked", keys.Keys)
@@ -167,9 +151,7 @@ hello world
 
 	issues := fmt.Sprintf("/api/admin/projects/%d/issues", p.ID)
 	titles := func(query string) []string {
-		var out struct {
-			Issues []admIssue `json:"issues"`
-		}
+		var out adminclient.IssuePage
 		c.want(200, "GET", issues+"?"+query, nil, &out)
 		var ts []string
 		for _, is := range out.Issues {
@@ -196,10 +178,7 @@ hello world
 	seen := map[int64]bool{}
 	cursor := ""
 	for page := 0; ; page++ {
-		var out struct {
-			Issues     []admIssue `json:"issues"`
-			NextCursor string     `json:"next_cursor"`
-		}
+		var out adminclient.IssuePage
 		c.want(200, "GET", issues+"?sort=first_seen&limit=2&cursor="+cursor, nil, &out)
 		for _, is := range out.Issues {
 			if seen[is.ID] {
@@ -241,13 +220,7 @@ hello world
 
 func adminEvents(t *testing.T, c *admClient, p *Project, ids map[string]int64) {
 	alpha := fmt.Sprintf("/api/admin/issues/%d/events", ids["alpha"])
-	var page struct {
-		Events []struct {
-			EventID   string    `json:"event_id"`
-			Timestamp time.Time `json:"timestamp"`
-		} `json:"events"`
-		NextCursor string `json:"next_cursor"`
-	}
+	var page adminclient.EventPage
 	c.want(200, "GET", alpha, nil, &page)
 	if len(page.Events) != 3 || page.Events[0].Timestamp.Before(page.Events[2].Timestamp) {
 		t.Fatalf("events of alpha: %+v, want 3 newest first", page.Events)
@@ -272,28 +245,16 @@ func adminEvents(t *testing.T, c *admClient, p *Project, ids map[string]int64) {
 	c.wantErr(404, "", "GET", "/api/admin/issues/999999/events/latest", nil)
 
 	ev := fmt.Sprintf("/api/admin/projects/%d/events/%s", p.ID, strings.Repeat("d", 32))
-	var full struct {
-		StoredEvent
-		Data        map[string]any `json:"data"`
-		Attachments []struct {
-			ID       int64  `json:"id"`
-			Filename string `json:"filename"`
-			Size     int64  `json:"size"`
-		} `json:"attachments"`
-	}
+	var full StoredEvent
 	c.want(200, "GET", ev, nil, &full)
-	if full.Data["environment"] != "staging" || !bytes.Contains(full.Payload, []byte(`"delta"`)) || len(full.Attachments) != 1 || full.Attachments[0].Size != 11 {
-		t.Fatalf("event delta: data %v, payload %s, attachments %+v", full.Data, full.Payload, full.Attachments)
+	if full.Data.Environment != "staging" || !bytes.Contains(full.Payload, []byte(`"delta"`)) || len(full.Attachments) != 1 || full.Attachments[0].Size != 11 {
+		t.Fatalf("event delta: data %+v, payload %s, attachments %+v", full.Data, full.Payload, full.Attachments)
 	}
 	dashed := fmt.Sprintf("/api/admin/projects/%d/events/%s-%s-%s-%s-%s", p.ID, strings.Repeat("d", 8), "dddd", "dddd", "dddd", strings.Repeat("d", 12))
 	c.want(200, "GET", dashed, nil, nil)
 	c.wantErr(404, "", "GET", fmt.Sprintf("/api/admin/projects/%d/events/%s", p.ID, strings.Repeat("e", 32)), nil)
 
-	var g struct {
-		DecidedBy string `json:"decided_by"`
-		Hash      string `json:"hash"`
-		IssueID   int64  `json:"issue_id"`
-	}
+	var g adminclient.EventGrouping
 	c.want(200, "GET", ev+"/grouping", nil, &g)
 	if g.DecidedBy == "" || len(g.Hash) != 32 || g.IssueID != ids["delta"] {
 		t.Errorf("grouping: %+v", g)

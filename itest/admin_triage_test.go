@@ -5,6 +5,9 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // adminTriage resolves, ignores, merges and deletes issues.
@@ -65,9 +68,7 @@ func adminTriage(t *testing.T, c *admClient, p *Project, dsn string, ids map[str
 		}
 	}
 	got := c.waitCounts(p.ID, map[string]int64{"alpha": 11, "delta": 1, "rate limited key": 1})
-	var evs struct {
-		Events []StoredEvent `json:"events"`
-	}
+	var evs adminclient.EventPage
 	c.want(200, "GET", fmt.Sprintf("/api/admin/issues/%d/events?limit=1000", got["alpha"].ID), nil, &evs)
 	if len(evs.Events) != 11 {
 		t.Errorf("the merged issue lists %d events, want 11", len(evs.Events))
@@ -80,23 +81,14 @@ func adminTriage(t *testing.T, c *admClient, p *Project, dsn string, ids map[str
 }
 
 func adminAlertsAndDestinations(t *testing.T, c *admClient, p *Project) {
-	var alerts struct {
-		Alerts []struct {
-			ID             int64      `json:"id"`
-			IssueID        int64      `json:"issue_id"`
-			Kind           string     `json:"kind"`
-			AcknowledgedAt *time.Time `json:"acknowledged_at"`
-		} `json:"alerts"`
-	}
+	var alerts adminclient.AlertPage
 	base := fmt.Sprintf("/api/admin/projects/%d/alerts", p.ID)
 	c.want(200, "GET", base+"?kind=new_issue", nil, &alerts)
 	if len(alerts.Alerts) == 0 {
 		t.Fatal("no new-issue alerts")
 	}
 	c.wantErr(400, "kind", "GET", base+"?kind=bogus", nil)
-	var ack struct {
-		AcknowledgedAt *time.Time `json:"acknowledged_at"`
-	}
+	var ack core.Alert
 	c.want(200, "POST", fmt.Sprintf("/api/admin/alerts/%d/acknowledge", alerts.Alerts[0].ID), nil, &ack)
 	if ack.AcknowledgedAt == nil {
 		t.Error("acknowledged alert has no acknowledged_at")
@@ -107,16 +99,11 @@ func adminAlertsAndDestinations(t *testing.T, c *admClient, p *Project) {
 	srv := httptest.NewServer(hook)
 	defer srv.Close()
 	dests := fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations", p.ID)
-	var d struct {
-		ID   int64  `json:"id"`
-		Name string `json:"name"`
-	}
+	var d core.Destination
 	c.want(201, "POST", dests, map[string]any{"name": "hook", "plugin": "webhook", "config": map[string]any{"url": srv.URL + "/hook"}}, &d)
 	c.wantErr(400, "plugin", "POST", dests, map[string]any{"name": "x", "plugin": 5})
 	c.wantErr(409, "", "POST", dests, map[string]any{"name": "hook", "plugin": "webhook", "config": map[string]any{"url": srv.URL + "/hook"}})
-	var list struct {
-		Destinations []struct{ ID int64 } `json:"destinations"`
-	}
+	var list adminclient.DestinationList
 	c.want(200, "GET", dests, nil, &list)
 	if len(list.Destinations) != 1 {
 		t.Errorf("destinations: %+v", list.Destinations)
@@ -140,18 +127,7 @@ func adminAlertsAndDestinations(t *testing.T, c *admClient, p *Project) {
 }
 
 func adminStats(t *testing.T, c *admClient, p *Project, ciKey string) {
-	var st struct {
-		Hours []struct {
-			Accepted, Stored int64
-		} `json:"hours"`
-		Total struct {
-			Accepted    int64            `json:"accepted"`
-			Rejected    int64            `json:"rejected"`
-			RateLimited int64            `json:"rate_limited"`
-			Stored      int64            `json:"stored"`
-			RejectedBy  map[string]int64 `json:"rejected_by_reason"`
-		} `json:"total"`
-	}
+	var st adminclient.ProjectStats
 	base := fmt.Sprintf("/api/admin/projects/%d/stats", p.ID)
 	c.want(200, "GET", base, nil, &st)
 	// 1 (ci) + 5 + 1 (envelope) + 2 (gamma) + 4 (after the merge) = 13
@@ -182,10 +158,7 @@ func adminDeleteProject(t *testing.T, c *admClient, p *Project) deletedProject {
 	c.want(201, "POST", "/api/admin/projects", map[string]any{"name": "doomed"}, &doomed)
 	sendMessage(t, doomed.Keys[0].DSN, "doomed error")
 	got := c.waitCounts(doomed.ID, map[string]int64{"doomed error": 1})
-	var del struct {
-		ID     int64  `json:"id"`
-		Status string `json:"status"`
-	}
+	var del adminclient.Deletion
 	c.want(202, "DELETE", fmt.Sprintf("/api/admin/projects/%d", doomed.ID), nil, &del)
 	if del.ID != doomed.ID || del.Status != "deleting" {
 		t.Errorf("DELETE project: %+v", del)
@@ -199,9 +172,7 @@ func adminDeleteProject(t *testing.T, c *admClient, p *Project) deletedProject {
 	}
 	// The name is free at once.
 	c.want(201, "POST", "/api/admin/projects", map[string]any{"name": "doomed"}, nil)
-	var list struct {
-		Projects []Project `json:"projects"`
-	}
+	var list adminclient.ProjectList
 	c.want(200, "GET", "/api/admin/projects", nil, &list)
 	for _, q := range list.Projects {
 		if q.ID == doomed.ID {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
 )
 
@@ -285,15 +286,8 @@ func (s *Server) Do(method, path string, body any, out any) int {
 	return resp.StatusCode
 }
 
-// Project is the admin API's project as tests read it.
-type Project struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-	Keys []struct {
-		PublicKey string `json:"public_key"`
-		DSN       string `json:"dsn"`
-	} `json:"keys"`
-}
+// Project is the admin API's project.
+type Project = adminclient.Project
 
 // CreateProject creates a project through the admin API.
 func (s *Server) CreateProject(name string) *Project {

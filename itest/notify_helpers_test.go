@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // Payload is the documented notification payload (sdk/README.md) as a
@@ -222,26 +224,8 @@ func verifySignature(body []byte, header, secret string) bool {
 	return hmac.Equal([]byte(header), []byte("sha256="+hex.EncodeToString(mac.Sum(nil))))
 }
 
-// Alert is the admin API's alert as tests read it.
-type Alert struct {
-	ID            int64  `json:"id"`
-	IssueID       int64  `json:"issue_id"`
-	Kind          string `json:"kind"`
-	Rule          string `json:"rule"`
-	EventID       string `json:"event_id"`
-	Notifications []struct {
-		DestinationID  int64      `json:"destination_id"`
-		State          string     `json:"state"`
-		Attempts       int        `json:"attempts"`
-		LastError      string     `json:"last_error"`
-		DeliveredAt    *time.Time `json:"delivered_at"`
-		IdempotencyKey string     `json:"idempotency_key"`
-		AttemptLog     []struct {
-			At    time.Time `json:"at"`
-			Error string    `json:"error"`
-		} `json:"attempt_log"`
-	} `json:"notifications"`
-}
+// Alert is the admin API's alert with its notifications.
+type Alert = core.Alert
 
 // Alerts lists a project's alerts with the given query ("?kind=...").
 func (s *Server) Alerts(tb testing.TB, projectID int64, query string) []Alert {

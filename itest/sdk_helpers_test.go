@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // statusNotReported marks an event whose SDK does not tell the HTTP status
@@ -23,46 +25,15 @@ type sentEvent struct {
 	Case    string `json:"case"`
 }
 
-// StoredEvent is the admin API's event as tests read it.
+// StoredEvent is the admin API's event, with its normalized data decoded.
 type StoredEvent struct {
-	EventID  string          `json:"event_id"`
-	IssueID  int64           `json:"issue_id"`
-	Title    string          `json:"title"`
-	Level    string          `json:"level"`
-	Platform string          `json:"platform"`
-	Payload  json.RawMessage `json:"payload"`
-	// Data is the normalized event, as far as the tests read it.
-	Data struct {
-		Breadcrumbs *struct {
-			Values []struct {
-				Timestamp time.Time      `json:"timestamp"`
-				Type      string         `json:"type"`
-				Category  string         `json:"category"`
-				Level     string         `json:"level"`
-				Message   string         `json:"message"`
-				Data      map[string]any `json:"data"`
-			} `json:"values"`
-		} `json:"breadcrumbs"`
-	} `json:"data"`
-	Grouping struct {
-		DecidedBy string `json:"decided_by"`
-		Hash      string `json:"hash"`
-	} `json:"grouping"`
-	Attachments []struct {
-		Filename string `json:"filename"`
-		Size     int64  `json:"size"`
-	} `json:"attachments"`
+	core.Event
+	// Data is the normalized event (core.Event carries it as raw JSON).
+	Data core.EventData `json:"data"`
 }
 
-// Issue is the admin API's issue as tests read it.
-type Issue struct {
-	ID      int64  `json:"id"`
-	Title   string `json:"title"`
-	Level   string `json:"level"`
-	Count   int64  `json:"count"`
-	Status  string `json:"status"`
-	Culprit string `json:"culprit"`
-}
+// Issue is the admin API's issue.
+type Issue = core.Issue
 
 // WaitEvent polls until the event is stored and returns it.
 func (s *Server) WaitEvent(t testing.TB, projectID int64, eventID string) *StoredEvent {

@@ -54,12 +54,15 @@ type DestinationInput struct {
 	When   *string        `json:"when,omitempty"`
 }
 
+// DestinationList is the answer of GET /alert_notification_destinations.
+type DestinationList struct {
+	Destinations []*core.Destination `json:"destinations"`
+}
+
 // ListDestinations lists the destinations a project's alerts go to,
 // configured ones (ProjectID 0) included; secrets are masked.
 func (c *Client) ListDestinations(ctx context.Context, project int64) ([]*core.Destination, error) {
-	var out struct {
-		Destinations []*core.Destination `json:"destinations"`
-	}
+	var out DestinationList
 	return out.Destinations, c.Do(ctx, "GET", destinationPath(project, 0), nil, &out)
 }
 

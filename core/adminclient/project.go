@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -37,11 +38,19 @@ func (c *Client) CreateProject(ctx context.Context, in ProjectInput) (*Project, 
 	return &p, c.Do(ctx, "POST", "/api/admin/projects", in, &p)
 }
 
+// ProjectList is the answer of GET /projects.
+type ProjectList struct {
+	Projects []*Project `json:"projects"`
+}
+
+// KeyList is the answer of GET /projects/{id}/keys.
+type KeyList struct {
+	Keys []*core.ProjectKey `json:"keys"`
+}
+
 // ListProjects lists every project, oldest first.
 func (c *Client) ListProjects(ctx context.Context) ([]*Project, error) {
-	var out struct {
-		Projects []*Project `json:"projects"`
-	}
+	var out ProjectList
 	return out.Projects, c.Do(ctx, "GET", "/api/admin/projects", nil, &out)
 }
 
@@ -57,17 +66,23 @@ func (c *Client) UpdateProject(ctx context.Context, id int64, upd core.ProjectUp
 	return &p, c.Do(ctx, "PATCH", projectPath(id), upd, &p)
 }
 
+// Deletion is the answer of DeleteProject: Status is "deleting" while the
+// data is purged in the background.
+type Deletion struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+}
+
 // DeleteProject deletes a project: its keys stop at once, its data goes in
 // the background.
-func (c *Client) DeleteProject(ctx context.Context, id int64) error {
-	return c.Do(ctx, "DELETE", projectPath(id), nil, nil)
+func (c *Client) DeleteProject(ctx context.Context, id int64) (*Deletion, error) {
+	var d Deletion
+	return &d, c.Do(ctx, "DELETE", projectPath(id), nil, &d)
 }
 
 // ListKeys lists a project's keys, revoked ones included.
 func (c *Client) ListKeys(ctx context.Context, project int64) ([]*core.ProjectKey, error) {
-	var out struct {
-		Keys []*core.ProjectKey `json:"keys"`
-	}
+	var out KeyList
 	return out.Keys, c.Do(ctx, "GET", projectPath(project)+"/keys", nil, &out)
 }
 
@@ -91,8 +106,8 @@ func (c *Client) RevokeKey(ctx context.Context, project int64, key string) error
 // ProjectStats is the answer of GetProjectStats.
 type ProjectStats struct {
 	ProjectID int64            `json:"project_id"`
-	From      string           `json:"from"`
-	To        string           `json:"to"`
+	From      time.Time        `json:"from"`
+	To        time.Time        `json:"to"`
 	Hours     []core.HourStats `json:"hours"`
 	Total     core.HourStats   `json:"total"`
 }

@@ -97,7 +97,7 @@ func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	ds, err := c.ListDestinations(ctx, *project)
-	return c.show(stdout, map[string]any{"destinations": ds}, err, func() { printDestinations(stdout, ds) })
+	return c.show(stdout, adminclient.DestinationList{Destinations: ds}, err, func() { printDestinations(stdout, ds) })
 }
 
 // printDestinations writes destinations as a table.

@@ -39,7 +39,7 @@ func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	ps, err := c.ListProjects(ctx)
-	return c.show(stdout, map[string]any{"projects": ps}, err, func() { printProjects(stdout, ps) })
+	return c.show(stdout, adminclient.ProjectList{Projects: ps}, err, func() { printProjects(stdout, ps) })
 }
 
 // printProjects writes projects as a table.
@@ -119,8 +119,8 @@ func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	err = c.DeleteProject(ctx, id)
-	return c.show(stdout, map[string]any{"id": id, "status": "deleting"}, err, func() {
+	d, err := c.DeleteProject(ctx, id)
+	return c.show(stdout, d, err, func() {
 		fmt.Fprintf(stdout, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", id)
 	})
 }
@@ -211,7 +211,7 @@ func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	keys, err := c.ListKeys(ctx, *project)
-	return c.show(stdout, map[string]any{"keys": keys}, err, func() { printKeys(stdout, keys) })
+	return c.show(stdout, adminclient.KeyList{Keys: keys}, err, func() { printKeys(stdout, keys) })
 }
 
 // printKeys writes keys as a table.
