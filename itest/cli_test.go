@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // TestCLI drives the admin API through `periscope` subcommands, as people
@@ -43,9 +46,7 @@ func TestCLI(t *testing.T) {
 	if out := run(0, "project", "list"); !strings.Contains(out, "NAME") || !strings.Contains(out, "cli") || !strings.Contains(out, p.Keys[0].DSN) {
 		t.Errorf("project list:\n%s", out)
 	}
-	var key struct {
-		PublicKey string `json:"public_key"`
-	}
+	var key core.ProjectKey
 	runJSON(&key, "key", "create", "--project", pid, "--label", "deploys")
 	if out := run(0, "key", "list", "--project", pid); !strings.Contains(out, "deploys") || !strings.Contains(out, key.PublicKey) {
 		t.Errorf("key list:\n%s", out)
@@ -60,9 +61,7 @@ func TestCLI(t *testing.T) {
 			t.Fatalf("send %q: %d", msg, code)
 		}
 	}
-	var page struct {
-		Issues []admIssue `json:"issues"`
-	}
+	var page adminclient.IssuePage
 	WaitFor(t, 15*time.Second, "two issues", func() bool {
 		runJSON(&page, "issue", "list", "--project", pid, "--sort", "count")
 		return len(page.Issues) == 2 && page.Issues[0].Count == 2

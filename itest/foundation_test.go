@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 var dsnRE = regexp.MustCompile(`^http://([0-9a-f]{32})@127\.0\.0\.1:(\d+)/(\d+)$`)
@@ -28,10 +31,7 @@ func TestProjectsSurviveRestart(t *testing.T) {
 		if code := s.Do("POST", "/api/admin/projects", map[string]string{"name": "backend"}, nil); code != 409 {
 			t.Fatalf("duplicate name: status %d, want 409", code)
 		}
-		var extra struct {
-			PublicKey string `json:"public_key"`
-			DSN       string `json:"dsn"`
-		}
+		var extra core.ProjectKey
 		if code := s.Do("POST", fmt.Sprintf("/api/admin/projects/%d/keys", p.ID), map[string]string{"label": "ci"}, &extra); code != 201 {
 			t.Fatalf("create key: status %d, want 201", code)
 		}
@@ -45,9 +45,7 @@ func TestProjectsSurviveRestart(t *testing.T) {
 		if got.Name != "backend" || len(got.Keys) != 2 || got.Keys[0].PublicKey != p.Keys[0].PublicKey {
 			t.Fatalf("after restart got %+v, want backend with keys %s and %s", got, p.Keys[0].PublicKey, extra.PublicKey)
 		}
-		var list struct {
-			Projects []Project `json:"projects"`
-		}
+		var list adminclient.ProjectList
 		if code := s.Do("GET", "/api/admin/projects", nil, &list); code != 200 || len(list.Projects) != 1 {
 			t.Fatalf("list projects: status %d, %d projects", code, len(list.Projects))
 		}
@@ -192,9 +190,7 @@ func TestProjectCreateCLI(t *testing.T) {
 			t.Errorf("created without a server, but no warning naming the public URL %s:\n%s", s.URL, out)
 		}
 		s.Start()
-		var list struct {
-			Projects []Project `json:"projects"`
-		}
+		var list adminclient.ProjectList
 		s.Do("GET", "/api/admin/projects", nil, &list)
 		if len(list.Projects) != 1 || list.Projects[0].Name != "cli-made" || list.Projects[0].Keys[0].DSN != m[1] {
 			t.Fatalf("server lists %+v, want the CLI's project with DSN %s", list.Projects, m[1])

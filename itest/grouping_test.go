@@ -2,7 +2,6 @@ package itest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // checkGrouping asserts issue 4's promises on real SDK events: the same
@@ -76,12 +77,7 @@ func TestGroupingRules(t *testing.T) {
 		if e1.Title != "Database unreachable" {
 			t.Errorf("rule title not used: %q", e1.Title)
 		}
-		var g struct {
-			DecidedBy  string          `json:"decided_by"`
-			Name       string          `json:"name"`
-			Hash       string          `json:"hash"`
-			Components json.RawMessage `json:"components"`
-		}
+		var g adminclient.EventGrouping
 		if code := s.Do("GET", fmt.Sprintf("/api/admin/projects/%d/events/%s/grouping", p.ID, "a0000000000000000000000000000002"), nil, &g); code != 200 || g.DecidedBy != "rule" || g.Name != "database-down" || len(g.Hash) != 32 {
 			t.Errorf("grouping explanation: status %d %+v", code, g)
 		}

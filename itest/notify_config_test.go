@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 // TestNotifyConfigDestinations checks notify.destinations of config.yaml:
@@ -60,11 +62,7 @@ notify:
 		if !strings.Contains(s.Logs(), "no-such-project") {
 			t.Errorf("an unknown project in projects was not reported:\n%s", s.Logs())
 		}
-		var list struct {
-			Destinations []struct {
-				ID int64 `json:"id"`
-			} `json:"destinations"`
-		}
+		var list adminclient.DestinationList
 		s.Do("GET", fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations", p.ID), nil, &list)
 		if len(list.Destinations) == 1 {
 			path := fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations/%d", p.ID, list.Destinations[0].ID)
@@ -91,13 +89,7 @@ func writeConfig(t *testing.T, s *Server, yaml string) {
 // destinationNames lists a project's destinations as name(source,project).
 func destinationNames(t *testing.T, s *Server, projectID int64) string {
 	t.Helper()
-	var out struct {
-		Destinations []struct {
-			Name      string `json:"name"`
-			Source    string `json:"source"`
-			ProjectID int64  `json:"project_id"`
-		} `json:"destinations"`
-	}
+	var out adminclient.DestinationList
 	if code := s.Do("GET", fmt.Sprintf("/api/admin/projects/%d/alert_notification_destinations", projectID), nil, &out); code != 200 {
 		t.Fatalf("list destinations: status %d", code)
 	}
