@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/periscope-hq/periscope/core/adminclient"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 )
@@ -36,9 +37,7 @@ func TestRateLimitedEventsAreNotStored(t *testing.T) {
 	}
 	s.Drain(t)
 	code, b := s.Admin(t, "GET", fmt.Sprintf("/api/admin/projects/%d/issues", s.Project.ID), nil)
-	var out struct {
-		Issues []struct{ Count int64 } `json:"issues"`
-	}
+	var out adminclient.IssuePage
 	json.Unmarshal(b, &out)
 	if code != 200 || len(out.Issues) != 1 || out.Issues[0].Count != 2 {
 		t.Fatalf("issues after 2 accepted and 2 refused events: %s, want one issue of 2 events", b)
@@ -59,16 +58,7 @@ func TestProjectStatsCountIngestion(t *testing.T) {
 	s.Do(t, httptest.NewRequest("POST", fmt.Sprintf("/api/%d/store/", s.Project.ID), strings.NewReader("{}"))) // no key
 	s.Drain(t)
 	code, b := s.Admin(t, "GET", fmt.Sprintf("/api/admin/projects/%d/stats", s.Project.ID), nil)
-	var st struct {
-		Total struct {
-			Accepted    int64            `json:"accepted"`
-			Rejected    int64            `json:"rejected"`
-			RateLimited int64            `json:"rate_limited"`
-			Stored      int64            `json:"stored"`
-			RejectedBy  map[string]int64 `json:"rejected_by_reason"`
-		} `json:"total"`
-		Hours []json.RawMessage `json:"hours"`
-	}
+	var st adminclient.ProjectStats
 	if err := json.Unmarshal(b, &st); err != nil || code != 200 {
 		t.Fatalf("stats: %d %s", code, b)
 	}
