@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 )
@@ -65,12 +67,7 @@ func TestEnvelopeStoredOnce(t *testing.T) {
 	}
 	s.Drain(t)
 	code, b := s.Admin(t, "GET", fmt.Sprintf("/api/admin/projects/%d/issues", s.Project.ID), nil)
-	var out struct {
-		Issues []struct {
-			Count int64  `json:"count"`
-			Title string `json:"title"`
-		} `json:"issues"`
-	}
+	var out adminclient.IssuePage
 	json.Unmarshal(b, &out)
 	if code != 200 || len(out.Issues) != 1 || out.Issues[0].Count != 1 {
 		t.Fatalf("issues: status %d %s, want one issue with count 1 (duplicates stored once)", code, b)
@@ -88,9 +85,7 @@ func TestEnvelopeStoredOnce(t *testing.T) {
 		t.Errorf("title %q, want %q", out.Issues[0].Title, "*errors.errorString: boom")
 	}
 	code, b = s.Admin(t, "GET", fmt.Sprintf("/api/admin/projects/%d/events/%s", s.Project.ID, eventID), nil)
-	var ev struct {
-		Payload json.RawMessage `json:"payload"`
-	}
+	var ev core.Event
 	json.Unmarshal(b, &ev)
 	if code != 200 || string(ev.Payload) != errorPayload {
 		t.Fatalf("event: status %d payload %s, want the raw payload back", code, ev.Payload)

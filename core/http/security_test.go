@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 )
@@ -37,17 +39,7 @@ func (s *testServer) securityReq(path, query string, body []byte, contentType st
 }
 
 // storedEvent is what the admin API tells of an event.
-type storedEvent struct {
-	Title       string          `json:"title"`
-	Culprit     string          `json:"culprit"`
-	Release     string          `json:"release"`
-	Environment string          `json:"environment"`
-	Payload     json.RawMessage `json:"payload"`
-	Tags        []struct {
-		Key   string `json:"key"`
-		Value string `json:"value"`
-	} `json:"tags"`
-}
+type storedEvent = core.Event
 
 // latestEvents returns the newest event of every issue (all events of
 // every issue with all set), sorted by title.
@@ -56,11 +48,7 @@ func (s *testServer) latestEvents(tb testing.TB) []storedEvent { return s.issueE
 func (s *testServer) issueEvents(tb testing.TB, all bool) []storedEvent {
 	tb.Helper()
 	code, b := s.Admin(tb, "GET", fmt.Sprintf("/api/admin/projects/%d/issues", s.Project.ID), nil)
-	var out struct {
-		Issues []struct {
-			ID int64 `json:"id"`
-		} `json:"issues"`
-	}
+	var out adminclient.IssuePage
 	if err := json.Unmarshal(b, &out); err != nil || code != 200 {
 		tb.Fatalf("issues: status %d %s", code, b)
 	}
@@ -68,13 +56,13 @@ func (s *testServer) issueEvents(tb testing.TB, all bool) []storedEvent {
 	for _, is := range out.Issues {
 		if all {
 			code, b := s.Admin(tb, "GET", fmt.Sprintf("/api/admin/issues/%d/events", is.ID), nil)
-			var list struct {
-				Events []storedEvent `json:"events"`
-			}
+			var list adminclient.EventPage
 			if err := json.Unmarshal(b, &list); err != nil || code != 200 {
 				tb.Fatalf("events: status %d %s", code, b)
 			}
-			evs = append(evs, list.Events...)
+			for _, ev := range list.Events {
+				evs = append(evs, *ev)
+			}
 			continue
 		}
 		code, b := s.Admin(tb, "GET", fmt.Sprintf("/api/admin/issues/%d/events/latest", is.ID), nil)
