@@ -80,7 +80,8 @@ func printAlerts(stdout, stderr io.Writer, out *adminclient.AlertPage) {
 var destinationOrder = []string{"list", "test"}
 
 var destinationVerbs = map[string]subcommand{
-	"list": {"list --project ID", "list the destinations a project's alerts go to", runDestinationList},
+	"list": {"list --project ID", "list the destinations a project's alerts go to",
+		projectVerb("destination list", (*apiClient).listDestinations, printDestinations)},
 	"test": {"test --project ID DESTINATION_ID", "send a test notification to a destination", runDestinationTest},
 }
 
@@ -89,21 +90,10 @@ func runDestination(ctx context.Context, args []string, stdout, stderr io.Writer
 	return dispatch(ctx, "destination", destinationVerbs, destinationOrder, apiNote, args, stdout, stderr)
 }
 
-func runDestinationList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("destination list", stderr)
-	project := projectFlag(fs)
-	c, err := projectClient(fs, af, project, args, "periscope destination list --project ID")
-	if err != nil {
-		return err
-	}
-	ds, err := c.ListDestinations(ctx, *project)
-	return c.show(stdout, adminclient.DestinationList{Destinations: ds}, err, func() { printDestinations(stdout, ds) })
-}
-
 // printDestinations writes destinations as a table.
-func printDestinations(stdout io.Writer, ds []*core.Destination) {
+func printDestinations(stdout io.Writer, ds adminclient.DestinationList) {
 	var rows [][]string
-	for _, d := range ds {
+	for _, d := range ds.Destinations {
 		scope := "project"
 		if d.ProjectID == 0 {
 			scope = "all projects"
@@ -143,4 +133,9 @@ func runDestinationTest(ctx context.Context, args []string, stdout, stderr io.Wr
 	return c.show(stdout, r, err, func() {
 		fmt.Fprintf(stdout, "Sent a test notification through destination %d.\n", id)
 	})
+}
+
+func (c *apiClient) listDestinations(ctx context.Context, project int64) (adminclient.DestinationList, error) {
+	ds, err := c.ListDestinations(ctx, project)
+	return adminclient.DestinationList{Destinations: ds}, err
 }

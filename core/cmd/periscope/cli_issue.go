@@ -15,13 +15,19 @@ import (
 var issueOrder = []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}
 
 var issueVerbs = map[string]subcommand{
-	"list":      {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
-	"show":      {"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days", runIssueShow},
-	"resolve":   {"resolve ID", "mark an issue resolved (a new event reopens it as a regression)", statusVerb("resolved")},
-	"unresolve": {"unresolve ID", "mark an issue unresolved again", statusVerb("unresolved")},
-	"ignore":    {"ignore ID [--until TIME | --for DURATION | --count N]", "ignore an issue: no alerts, forever or until a time or a number of events", runIssueIgnore},
-	"merge":     {"merge ID OTHER_ID...", "merge the other issues into ID; their future events follow", runIssueMerge},
-	"delete":    {"delete ID", "delete an issue and its events", runIssueDelete},
+	"list": {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
+	"show": {"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days",
+		idVerb("issue show", "issue id", (*apiClient).getIssue, printIssue)},
+	"resolve": {"resolve ID", "mark an issue resolved (a new event reopens it as a regression)",
+		idVerb("issue resolve", "issue id", setStatus(core.StatusResolved), printIssueStatus)},
+	"unresolve": {"unresolve ID", "mark an issue unresolved again",
+		idVerb("issue unresolve", "issue id", setStatus(core.StatusUnresolved), printIssueStatus)},
+	"ignore": {"ignore ID [--until TIME | --for DURATION | --count N]", "ignore an issue: no alerts, forever or until a time or a number of events", runIssueIgnore},
+	"merge":  {"merge ID OTHER_ID...", "merge the other issues into ID; their future events follow", runIssueMerge},
+	"delete": {"delete ID", "delete an issue and its events",
+		idVerb("issue delete", "issue id", (*apiClient).deleteIssue, func(w io.Writer, d deletedIssue) {
+			fmt.Fprintf(w, "Deleted issue %d and its events.\n", d.Deleted)
+		})},
 }
 
 // runIssue is `periscope issue ...`.
@@ -70,16 +76,6 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stderr, "more: add --cursor %s\n", out.NextCursor)
 		}
 	})
-}
-
-func runIssueShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("issue show", stderr)
-	c, id, err := idClient(fs, af, args, "periscope issue show ID", "issue id")
-	if err != nil {
-		return err
-	}
-	is, err := c.GetIssue(ctx, id)
-	return c.show(stdout, is, err, func() { printIssue(stdout, is) })
 }
 
 // printIssue writes an issue's page.
@@ -144,28 +140,32 @@ func patchIssue(ctx context.Context, af *apiFlags, id int64, upd core.IssueUpdat
 		return err
 	}
 	is, err := c.UpdateIssue(ctx, id, upd)
-	return c.show(stdout, is, err, func() {
-		fmt.Fprintf(stdout, "Issue %d is %s%s.\n", is.ID, is.Status, ignoreNote(is))
-	})
+	return c.show(stdout, is, err, func() { printIssueStatus(stdout, is) })
 }
 
-// statusVerb is `issue resolve` and `issue unresolve`.
-func statusVerb(status string) func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-		fs, af := newFlags("issue "+status, stderr)
-		pos, err := parseArgs(fs, args)
-		if err != nil {
-			return err
-		}
-		if err := needArgs(pos, 1, "periscope issue resolve|unresolve ID"); err != nil {
-			return err
-		}
-		id, err := idArg(pos[0], "issue id")
-		if err != nil {
-			return err
-		}
-		return patchIssue(ctx, af, id, core.IssueUpdate{Status: &status}, stdout)
+// printIssueStatus writes an issue's status after a change.
+func printIssueStatus(w io.Writer, is *core.Issue) {
+	fmt.Fprintf(w, "Issue %d is %s%s.\n", is.ID, is.Status, ignoreNote(is))
+}
+
+// setStatus calls UpdateIssue with status.
+func setStatus(status string) func(*apiClient, context.Context, int64) (*core.Issue, error) {
+	return func(c *apiClient, ctx context.Context, id int64) (*core.Issue, error) {
+		return c.UpdateIssue(ctx, id, core.IssueUpdate{Status: &status})
 	}
+}
+
+func (c *apiClient) getIssue(ctx context.Context, id int64) (*adminclient.IssueDetail, error) {
+	return c.GetIssue(ctx, id)
+}
+
+// deletedIssue is what `issue delete --json` prints.
+type deletedIssue struct {
+	Deleted int64 `json:"deleted"`
+}
+
+func (c *apiClient) deleteIssue(ctx context.Context, id int64) (deletedIssue, error) {
+	return deletedIssue{id}, c.DeleteIssue(ctx, id)
 }
 
 func runIssueIgnore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -230,20 +230,4 @@ func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return c.show(stdout, is, err, func() {
 		fmt.Fprintf(stdout, "Merged %d issue(s) into issue %d, which now has %d events.\n", len(ids)-1, is.ID, is.Count)
 	})
-}
-
-func runIssueDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("issue delete", stderr)
-	c, id, err := idClient(fs, af, args, "periscope issue delete ID", "issue id")
-	if err != nil {
-		return err
-	}
-	if err := c.DeleteIssue(ctx, id); err != nil {
-		return apiErr(err)
-	}
-	if af.json {
-		return printJSON(stdout, []byte(fmt.Sprintf(`{"deleted":%d}`, id)))
-	}
-	fmt.Fprintf(stdout, "Deleted issue %d and its events.\n", id)
-	return nil
 }

@@ -17,7 +17,10 @@ var projectVerbs = map[string]subcommand{
 	"create": {"create --name NAME [--rate-limit N] [--retention-days N]", "create a project and print its DSN (through the running server; on the database directly when none answers)", runProjectCreate},
 	"list":   {"list", "list the projects with their limits and DSNs", runProjectList},
 	"update": {"update ID [--name NAME] [--rate-limit N] [--retention-days N]", "rename a project or change its rate limit or retention", runProjectUpdate},
-	"delete": {"delete ID", "delete a project: its keys stop at once, its data is purged in the background", runProjectDelete},
+	"delete": {"delete ID", "delete a project: its keys stop at once, its data is purged in the background",
+		idVerb("project delete", "project id", (*apiClient).deleteProject, func(w io.Writer, d *adminclient.Deletion) {
+			fmt.Fprintf(w, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", d.ID)
+		})},
 }
 
 // runProjectCmd is `periscope project ...`.
@@ -113,23 +116,12 @@ func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	})
 }
 
-func runProjectDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("project delete", stderr)
-	c, id, err := idClient(fs, af, args, "periscope project delete ID", "project id")
-	if err != nil {
-		return err
-	}
-	d, err := c.DeleteProject(ctx, id)
-	return c.show(stdout, d, err, func() {
-		fmt.Fprintf(stdout, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", id)
-	})
-}
-
 var keyOrder = []string{"create", "list", "update", "revoke"}
 
 var keyVerbs = map[string]subcommand{
 	"create": {"create --project ID [--label LABEL] [--rate-limit N]", "create another key (DSN) for a project", runKeyCreate},
-	"list":   {"list --project ID", "list a project's keys, revoked ones included", runKeyList},
+	"list": {"list --project ID", "list a project's keys, revoked ones included",
+		projectVerb("key list", (*apiClient).listKeys, printKeys)},
 	"update": {"update --project ID KEY [--label LABEL] [--rate-limit N]", "change a key's label or rate limit", runKeyUpdate},
 	"revoke": {"revoke --project ID KEY", "revoke a key: events sent with it are refused", runKeyRevoke},
 }
@@ -203,21 +195,10 @@ func runKeyCreate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	})
 }
 
-func runKeyList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, af := newFlags("key list", stderr)
-	project := projectFlag(fs)
-	c, err := projectClient(fs, af, project, args, "periscope key list --project ID")
-	if err != nil {
-		return err
-	}
-	keys, err := c.ListKeys(ctx, *project)
-	return c.show(stdout, adminclient.KeyList{Keys: keys}, err, func() { printKeys(stdout, keys) })
-}
-
 // printKeys writes keys as a table.
-func printKeys(stdout io.Writer, keys []*core.ProjectKey) {
+func printKeys(stdout io.Writer, keys adminclient.KeyList) {
 	var rows [][]string
-	for _, k := range keys {
+	for _, k := range keys.Keys {
 		state := "active"
 		if k.RevokedAt != nil {
 			state = "revoked " + when(k.RevokedAt)
@@ -287,4 +268,13 @@ func runKeyRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "Revoked key %s: events sent with it are refused from now on.\n", pos[0])
 	return nil
+}
+
+func (c *apiClient) deleteProject(ctx context.Context, id int64) (*adminclient.Deletion, error) {
+	return c.DeleteProject(ctx, id)
+}
+
+func (c *apiClient) listKeys(ctx context.Context, project int64) (adminclient.KeyList, error) {
+	keys, err := c.ListKeys(ctx, project)
+	return adminclient.KeyList{Keys: keys}, err
 }
