@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -51,5 +52,34 @@ func TestIssueListDefaultsToUnresolved(t *testing.T) {
 	}
 	if _, errOut, code := s.cli("issue", "list", "--project", project, "--status", "open"); code != exitUsage || !strings.Contains(errOut, "status") {
 		t.Errorf("--status open: exit %d, %q; want exit %d naming status", code, errOut, exitUsage)
+	}
+}
+
+// TestIssueDeleteAndProjectDelete: the id verbs print their answer, or
+// their JSON with --json, and a missing issue exits exitNotFound.
+func TestIssueDeleteAndProjectDelete(t *testing.T) {
+	s := MustRunMain(t)
+	pid, dsn := s.project("doomed")
+	s.store(dsn, `{"message":"gone soon","level":"error"}`)
+	waitFor(t, "one issue", func() bool { return len(s.issues(pid)) == 1 })
+	id := fmt.Sprint(s.issues(pid)[0].ID)
+	out, errOut, code := s.cli("issue", "delete", id, "--json")
+	var deleted struct {
+		Deleted int64 `json:"deleted"`
+	}
+	if err := json.Unmarshal([]byte(out), &deleted); code != 0 || err != nil || fmt.Sprint(deleted.Deleted) != id {
+		t.Fatalf("issue delete --json: exit %d %s, %q (%v), want {\"deleted\": %s}", code, errOut, out, err, id)
+	}
+	if _, errOut, code := s.cli("issue", "show", id); code != exitNotFound || !strings.Contains(errOut, "not found") {
+		t.Errorf("issue show after delete: exit %d %q, want %d", code, errOut, exitNotFound)
+	}
+	if _, _, code := s.cli("issue", "delete", id); code != exitNotFound {
+		t.Errorf("issue delete again: exit %d, want %d", code, exitNotFound)
+	}
+	if out, errOut, code := s.cli("project", "delete", fmt.Sprint(pid)); code != 0 || !strings.Contains(out, fmt.Sprintf("Deleted project %d", pid)) {
+		t.Errorf("project delete: exit %d %s, %q", code, errOut, out)
+	}
+	if _, _, code := s.cli("issue", "delete", "x"); code != exitUsage {
+		t.Errorf("issue delete x: exit %d, want %d", code, exitUsage)
 	}
 }
