@@ -3,9 +3,6 @@ package adminclient
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -19,24 +16,14 @@ type AlertPage struct {
 // ListAlerts returns one page of f.ProjectID's alerts, newest first, each
 // with its notifications.
 func (c *Client) ListAlerts(ctx context.Context, f core.AlertFilter) (*AlertPage, error) {
-	q := url.Values{}
-	if f.Kind != "" {
-		q.Set("kind", f.Kind)
-	}
-	if f.IssueID != 0 {
-		q.Set("issue_id", strconv.FormatInt(f.IssueID, 10))
-	}
-	if !f.Since.IsZero() {
-		q.Set("since", f.Since.Format(time.RFC3339))
-	}
-	if f.Limit != 0 {
-		q.Set("limit", strconv.Itoa(f.Limit))
-	}
-	if f.Cursor != "" {
-		q.Set("cursor", f.Cursor)
-	}
+	q := query{}
+	q.str("kind", f.Kind)
+	q.int("issue_id", f.IssueID)
+	q.time("since", f.Since)
+	q.int("limit", int64(f.Limit))
+	q.str("cursor", f.Cursor)
 	var p AlertPage
-	return &p, c.Do(ctx, "GET", withQuery(projectPath(f.ProjectID)+"/alerts", q), nil, &p)
+	return &p, c.Do(ctx, "GET", q.on(projectPath(f.ProjectID)+"/alerts"), nil, &p)
 }
 
 // AcknowledgeAlert marks an alert acknowledged and returns it.
@@ -106,7 +93,7 @@ func (c *Client) TestDestination(ctx context.Context, project, id int64) (*TestR
 func destinationPath(project, id int64) string {
 	p := projectPath(project) + "/alert_notification_destinations"
 	if id != 0 {
-		p += "/" + strconv.FormatInt(id, 10)
+		p += fmt.Sprintf("/%d", id)
 	}
 	return p
 }

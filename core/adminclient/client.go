@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -115,4 +118,34 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("%s %s: the answer is not what this client expects: %w", method, path, err)
 	}
 	return nil
+}
+
+// query builds a request's query string; zero values are left out, as
+// the API reads a missing parameter as no filter.
+type query url.Values
+
+func (q query) str(k, v string) {
+	if v != "" {
+		url.Values(q).Set(k, v)
+	}
+}
+
+func (q query) int(k string, n int64) {
+	if n != 0 {
+		url.Values(q).Set(k, strconv.FormatInt(n, 10))
+	}
+}
+
+func (q query) time(k string, t time.Time) {
+	if !t.IsZero() {
+		url.Values(q).Set(k, t.Format(time.RFC3339))
+	}
+}
+
+// on returns path with the query, if any.
+func (q query) on(path string) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + url.Values(q).Encode()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
@@ -33,33 +32,21 @@ type IssuePage struct {
 // send no filter; the server checks the values and its EINVALID names
 // the field.
 func (c *Client) ListIssues(ctx context.Context, f core.IssueFilter) (*IssuePage, error) {
-	q := url.Values{}
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
-		}
-	}
-	setTime := func(k string, t time.Time) {
-		if !t.IsZero() {
-			q.Set(k, t.Format(time.RFC3339))
-		}
-	}
-	set("status", f.Status)
-	set("level", f.Level)
-	set("environment", f.Environment)
-	set("release", f.Release)
-	set("query", f.Query)
-	set("sort", f.Sort)
-	set("cursor", f.Cursor)
-	setTime("first_seen_from", f.FirstSeenGE)
-	setTime("first_seen_to", f.FirstSeenLT)
-	setTime("last_seen_from", f.LastSeenGE)
-	setTime("last_seen_to", f.LastSeenLT)
-	if f.Limit != 0 {
-		q.Set("limit", strconv.Itoa(f.Limit))
-	}
+	q := query{}
+	q.str("status", f.Status)
+	q.str("level", f.Level)
+	q.str("environment", f.Environment)
+	q.str("release", f.Release)
+	q.str("query", f.Query)
+	q.str("sort", f.Sort)
+	q.str("cursor", f.Cursor)
+	q.time("first_seen_from", f.FirstSeenGE)
+	q.time("first_seen_to", f.FirstSeenLT)
+	q.time("last_seen_from", f.LastSeenGE)
+	q.time("last_seen_to", f.LastSeenLT)
+	q.int("limit", int64(f.Limit))
 	var p IssuePage
-	return &p, c.Do(ctx, "GET", withQuery(projectPath(f.ProjectID)+"/issues", q), nil, &p)
+	return &p, c.Do(ctx, "GET", q.on(projectPath(f.ProjectID)+"/issues"), nil, &p)
 }
 
 // GetIssue returns an issue with its histogram, or ENOTFOUND.
@@ -106,15 +93,11 @@ type EventPage struct {
 // ListEvents returns one page of an issue's events, newest first, without
 // payload and data. limit 0 is the server's default.
 func (c *Client) ListEvents(ctx context.Context, issue int64, limit int, cursor string) (*EventPage, error) {
-	q := url.Values{}
-	if limit != 0 {
-		q.Set("limit", strconv.Itoa(limit))
-	}
-	if cursor != "" {
-		q.Set("cursor", cursor)
-	}
+	q := query{}
+	q.int("limit", int64(limit))
+	q.str("cursor", cursor)
 	var p EventPage
-	return &p, c.Do(ctx, "GET", withQuery(issuePath(issue)+"/events", q), nil, &p)
+	return &p, c.Do(ctx, "GET", q.on(issuePath(issue)+"/events"), nil, &p)
 }
 
 // LatestEvent returns an issue's newest event in full.

@@ -115,26 +115,15 @@ type ProjectStats struct {
 // GetProjectStats returns a project's counters per hour over [from, to)
 // (RFC 3339; "" for the server's default of the last 24 hours).
 func (c *Client) GetProjectStats(ctx context.Context, project int64, from, to string) (*ProjectStats, error) {
-	q := url.Values{}
-	if from != "" {
-		q.Set("from", from)
-	}
-	if to != "" {
-		q.Set("to", to)
-	}
+	q := query{}
+	q.str("from", from)
+	q.str("to", to)
 	var s ProjectStats
-	return &s, c.Do(ctx, "GET", withQuery(projectPath(project)+"/stats", q), nil, &s)
+	return &s, c.Do(ctx, "GET", q.on(projectPath(project)+"/stats"), nil, &s)
 }
 
 func projectPath(id int64) string { return fmt.Sprintf("/api/admin/projects/%d", id) }
 
 func keyPath(project int64, key string) string {
 	return projectPath(project) + "/keys/" + url.PathEscape(key)
-}
-
-func withQuery(path string, q url.Values) string {
-	if len(q) == 0 {
-		return path
-	}
-	return path + "?" + q.Encode()
 }
