@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -217,38 +218,58 @@ func idArg(s, what string) (int64, error) {
 type subcommand struct {
 	usage string // the verb and its arguments
 	about string // what it does, one line
-	run   func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	run   runFunc
 }
 
-// dispatch runs the verb args[0] of resource among verbs. note ends the
-// resource's help.
-func dispatch(ctx context.Context, resource string, verbs map[string]subcommand, order []string, note string, args []string, stdout, stderr io.Writer) error {
-	help := func() string {
-		var b strings.Builder
-		fmt.Fprintf(&b, "Usage: periscope %s <command> [flags]\n\nCommands:\n", resource)
-		for _, v := range order {
-			fmt.Fprintf(&b, "  periscope %s %s\n      %s\n", resource, verbs[v].usage, verbs[v].about)
-		}
-		fmt.Fprintf(&b, "\n%s\n'periscope %s COMMAND --help' shows a command's flags.\n", note, resource)
-		return b.String()
+// name is the verb: the first word of its usage.
+func (v subcommand) name() string { return strings.Fields(v.usage)[0] }
+
+// resource is a command made of verbs (`periscope issue show ...`). note
+// ends its help.
+type resource struct {
+	name, note string
+	verbs      []subcommand
+}
+
+// order lists the verbs' names as help shows them.
+func (r *resource) order() []string {
+	names := make([]string, len(r.verbs))
+	for i, v := range r.verbs {
+		names[i] = v.name()
 	}
+	return names
+}
+
+func (r *resource) help() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: periscope %s <command> [flags]\n\nCommands:\n", r.name)
+	for _, v := range r.verbs {
+		fmt.Fprintf(&b, "  periscope %s %s\n      %s\n", r.name, v.usage, v.about)
+	}
+	fmt.Fprintf(&b, "\n%s\n'periscope %s COMMAND --help' shows a command's flags.\n", r.note, r.name)
+	return b.String()
+}
+
+// run runs the verb args[0].
+func (r *resource) run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		if len(args) == 0 {
-			return withCode(exitUsage, errors.New("which command?\n"+help()))
+			return withCode(exitUsage, errors.New("which command?\n"+r.help()))
 		}
 		if args[0] == "help" && len(args) > 1 {
-			return dispatch(ctx, resource, verbs, order, note, []string{args[1], "--help"}, stdout, stderr)
+			return r.run(ctx, []string{args[1], "--help"}, stdout, stderr)
 		}
-		return &helpError{head: help()}
+		return &helpError{head: r.help()}
 	}
-	v, ok := verbs[args[0]]
-	if !ok {
-		return withCode(exitUsage, fmt.Errorf("unknown command %q\n%s", resource+" "+args[0], help()))
+	i := slices.IndexFunc(r.verbs, func(v subcommand) bool { return v.name() == args[0] })
+	if i < 0 {
+		return withCode(exitUsage, fmt.Errorf("unknown command %q\n%s", r.name+" "+args[0], r.help()))
 	}
+	v := r.verbs[i]
 	err := v.run(ctx, args[1:], stdout, stderr)
 	var h *helpError
 	if errors.As(err, &h) && h.head == "" {
-		h.head = fmt.Sprintf("Usage: periscope %s %s\n\n%s.\n", resource, v.usage, capitalize(v.about))
+		h.head = fmt.Sprintf("Usage: periscope %s %s\n\n%s.\n", r.name, v.usage, capitalize(v.about))
 	}
 	return err
 }

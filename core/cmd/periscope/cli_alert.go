@@ -12,16 +12,10 @@ import (
 	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
-var alertOrder = []string{"list"}
-
-var alertVerbs = map[string]subcommand{
-	"list": {"list --project ID [--kind new_issue|regression|threshold] [--issue ID] [--since TIME] [--limit N] [--cursor C]", "list a project's alerts, newest first, with their deliveries", runAlertList},
-}
-
-// runAlert is `periscope alert ...`.
-func runAlert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "alert", alertVerbs, alertOrder, apiNote, args, stdout, stderr)
-}
+// alertCmd is `periscope alert ...`: its verbs in the order help lists them.
+var alertCmd = &resource{name: "alert", note: apiNote, verbs: []subcommand{
+	{"list --project ID [--kind new_issue|regression|threshold] [--issue ID] [--since TIME] [--limit N] [--cursor C]", "list a project's alerts, newest first, with their deliveries", runAlertList},
+}}
 
 func runAlertList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("alert list", stderr)
@@ -77,18 +71,12 @@ func printAlerts(stdout, stderr io.Writer, out *adminclient.AlertPage) {
 	}
 }
 
-var destinationOrder = []string{"list", "test"}
-
-var destinationVerbs = map[string]subcommand{
-	"list": {"list --project ID", "list the destinations a project's alerts go to",
+// destinationCmd is `periscope destination ...`: its verbs in the order help lists them.
+var destinationCmd = &resource{name: "destination", note: apiNote, verbs: []subcommand{
+	{"list --project ID", "list the destinations a project's alerts go to",
 		projectVerb("destination list", (*apiClient).listDestinations, printDestinations)},
-	"test": {"test --project ID DESTINATION_ID", "send a test notification to a destination", runDestinationTest},
-}
-
-// runDestination is `periscope destination ...`.
-func runDestination(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "destination", destinationVerbs, destinationOrder, apiNote, args, stdout, stderr)
-}
+	{"test --project ID DESTINATION_ID", "send a test notification to a destination", runDestinationTest},
+}}
 
 // printDestinations writes destinations as a table.
 func printDestinations(stdout io.Writer, ds adminclient.DestinationList) {

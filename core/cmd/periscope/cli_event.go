@@ -8,16 +8,10 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-var eventOrder = []string{"show"}
-
-var eventVerbs = map[string]subcommand{
-	"show": {"show --project ID EVENT_ID | show --issue ID --latest  [--grouping] [--raw]", "show an event as an issue page shows it: exception, stack trace, message, user, request, breadcrumbs, tags", runEventShow},
-}
-
-// runEvent is `periscope event ...`.
-func runEvent(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "event", eventVerbs, eventOrder, apiNote, args, stdout, stderr)
-}
+// eventCmd is `periscope event ...`: its verbs in the order help lists them.
+var eventCmd = &resource{name: "event", note: apiNote, verbs: []subcommand{
+	{"show --project ID EVENT_ID | show --issue ID --latest  [--grouping] [--raw]", "show an event as an issue page shows it: exception, stack trace, message, user, request, breadcrumbs, tags", runEventShow},
+}}
 
 func runEventShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("event show", stderr)

@@ -12,28 +12,22 @@ import (
 	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
-var issueOrder = []string{"list", "show", "resolve", "unresolve", "ignore", "merge", "delete"}
-
-var issueVerbs = map[string]subcommand{
-	"list": {"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
-	"show": {"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days",
+// issueCmd is `periscope issue ...`: its verbs in the order help lists them.
+var issueCmd = &resource{name: "issue", note: apiNote, verbs: []subcommand{
+	{"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
+	{"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days",
 		idVerb("issue show", "issue id", (*apiClient).getIssue, printIssue)},
-	"resolve": {"resolve ID", "mark an issue resolved (a new event reopens it as a regression)",
+	{"resolve ID", "mark an issue resolved (a new event reopens it as a regression)",
 		idVerb("issue resolve", "issue id", setStatus(core.StatusResolved), printIssueStatus)},
-	"unresolve": {"unresolve ID", "mark an issue unresolved again",
+	{"unresolve ID", "mark an issue unresolved again",
 		idVerb("issue unresolve", "issue id", setStatus(core.StatusUnresolved), printIssueStatus)},
-	"ignore": {"ignore ID [--until TIME | --for DURATION | --count N]", "ignore an issue: no alerts, forever or until a time or a number of events", runIssueIgnore},
-	"merge":  {"merge ID OTHER_ID...", "merge the other issues into ID; their future events follow", runIssueMerge},
-	"delete": {"delete ID", "delete an issue and its events",
+	{"ignore ID [--until TIME | --for DURATION | --count N]", "ignore an issue: no alerts, forever or until a time or a number of events", runIssueIgnore},
+	{"merge ID OTHER_ID...", "merge the other issues into ID; their future events follow", runIssueMerge},
+	{"delete ID", "delete an issue and its events",
 		idVerb("issue delete", "issue id", (*apiClient).deleteIssue, func(w io.Writer, d deletedIssue) {
 			fmt.Fprintf(w, "Deleted issue %d and its events.\n", d.Deleted)
 		})},
-}
-
-// runIssue is `periscope issue ...`.
-func runIssue(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "issue", issueVerbs, issueOrder, apiNote, args, stdout, stderr)
-}
+}}
 
 func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("issue list", stderr)

@@ -11,22 +11,16 @@ import (
 	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
-var projectOrder = []string{"create", "list", "update", "delete"}
-
-var projectVerbs = map[string]subcommand{
-	"create": {"create --name NAME [--rate-limit N] [--retention-days N]", "create a project and print its DSN (through the running server; on the database directly when none answers)", runProjectCreate},
-	"list":   {"list", "list the projects with their limits and DSNs", runProjectList},
-	"update": {"update ID [--name NAME] [--rate-limit N] [--retention-days N]", "rename a project or change its rate limit or retention", runProjectUpdate},
-	"delete": {"delete ID", "delete a project: its keys stop at once, its data is purged in the background",
+// projectCmd is `periscope project ...`: its verbs in the order help lists them.
+var projectCmd = &resource{name: "project", note: apiNote, verbs: []subcommand{
+	{"create --name NAME [--rate-limit N] [--retention-days N]", "create a project and print its DSN (through the running server; on the database directly when none answers)", runProjectCreate},
+	{"list", "list the projects with their limits and DSNs", runProjectList},
+	{"update ID [--name NAME] [--rate-limit N] [--retention-days N]", "rename a project or change its rate limit or retention", runProjectUpdate},
+	{"delete ID", "delete a project: its keys stop at once, its data is purged in the background",
 		idVerb("project delete", "project id", (*apiClient).deleteProject, func(w io.Writer, d *adminclient.Deletion) {
 			fmt.Fprintf(w, "Deleted project %d: its keys no longer work; its data is being removed in the background.\n", d.ID)
 		})},
-}
-
-// runProjectCmd is `periscope project ...`.
-func runProjectCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "project", projectVerbs, projectOrder, apiNote, args, stdout, stderr)
-}
+}}
 
 func runProjectList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, af := newFlags("project list", stderr)
@@ -116,20 +110,14 @@ func runProjectUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	})
 }
 
-var keyOrder = []string{"create", "list", "update", "revoke"}
-
-var keyVerbs = map[string]subcommand{
-	"create": {"create --project ID [--label LABEL] [--rate-limit N]", "create another key (DSN) for a project", runKeyCreate},
-	"list": {"list --project ID", "list a project's keys, revoked ones included",
+// keyCmd is `periscope key ...`: its verbs in the order help lists them.
+var keyCmd = &resource{name: "key", note: apiNote, verbs: []subcommand{
+	{"create --project ID [--label LABEL] [--rate-limit N]", "create another key (DSN) for a project", runKeyCreate},
+	{"list --project ID", "list a project's keys, revoked ones included",
 		projectVerb("key list", (*apiClient).listKeys, printKeys)},
-	"update": {"update --project ID KEY [--label LABEL] [--rate-limit N]", "change a key's label or rate limit", runKeyUpdate},
-	"revoke": {"revoke --project ID KEY", "revoke a key: events sent with it are refused", runKeyRevoke},
-}
-
-// runKey is `periscope key ...`.
-func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "key", keyVerbs, keyOrder, apiNote, args, stdout, stderr)
-}
+	{"update --project ID KEY [--label LABEL] [--rate-limit N]", "change a key's label or rate limit", runKeyUpdate},
+	{"revoke --project ID KEY", "revoke a key: events sent with it are refused", runKeyRevoke},
+}}
 
 // projectFlag registers the required --project flag.
 func projectFlag(fs interface {

@@ -50,13 +50,13 @@ type command struct {
 var commands = []command{
 	{"serve", "[--config FILE]", "run the server: ingestion, admin API, alerts (the default command)", nil, runServe},
 	{"migrate", "[--config FILE]", "apply pending database migrations and exit", nil, runMigrate},
-	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectOrder, runProjectCmd},
-	{"key", "<command> [flags]", "create, list, update and revoke the DSN keys of a project", keyOrder, runKey},
-	{"issue", "<command> [flags]", "list, show, resolve, ignore, merge and delete issues", issueOrder, runIssue},
-	{"event", "<command> [flags]", "show an event: exception, stack trace, breadcrumbs, user, request", eventOrder, runEvent},
-	{"alert", "<command> [flags]", "list a project's alerts and their deliveries", alertOrder, runAlert},
-	{"destination", "<command> [flags]", "list a project's notification destinations, send a test", destinationOrder, runDestination},
-	{"rules", "<command> [flags]", "try grouping rules: how an event groups, what new rules change", rulesOrder, runRules},
+	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectCmd.order(), projectCmd.run},
+	{"key", "<command> [flags]", "create, list, update and revoke the DSN keys of a project", keyCmd.order(), keyCmd.run},
+	{"issue", "<command> [flags]", "list, show, resolve, ignore, merge and delete issues", issueCmd.order(), issueCmd.run},
+	{"event", "<command> [flags]", "show an event: exception, stack trace, breadcrumbs, user, request", eventCmd.order(), eventCmd.run},
+	{"alert", "<command> [flags]", "list a project's alerts and their deliveries", alertCmd.order(), alertCmd.run},
+	{"destination", "<command> [flags]", "list a project's notification destinations, send a test", destinationCmd.order(), destinationCmd.run},
+	{"rules", "<command> [flags]", "try grouping rules: how an event groups, what new rules change", rulesCmd.order(), rulesCmd.run},
 	{"bench", "--dsn DSN [flags]", "load-test a running server", nil, runBench},
 }
 

@@ -14,20 +14,14 @@ import (
 	"github.com/periscope-hq/periscope/rules"
 )
 
-var rulesOrder = []string{"test", "diff"}
-
-var rulesVerbs = map[string]subcommand{
-	"test": {"test --event FILE [--rules FILE] [--json]", "show how an event (JSON as an SDK sends it) would be grouped and titled",
+// rulesCmd is `periscope rules ...`: its verbs in the order help lists them.
+var rulesCmd = &resource{name: "rules", note: "They read the rules of --rules, else of the configuration (--config).", verbs: []subcommand{
+	{"test --event FILE [--rules FILE] [--json]", "show how an event (JSON as an SDK sends it) would be grouped and titled",
 		func(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return runRulesTest(args, stdout, stderr)
 		}},
-	"diff": {"diff --rules FILE [--per-issue N]", "replay stored events through new rules and show which issues would split or merge", runRulesDiff},
-}
-
-// runRules is `periscope rules ...`.
-func runRules(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "rules", rulesVerbs, rulesOrder, "They read the rules of --rules, else of the configuration (--config).", args, stdout, stderr)
-}
+	{"diff --rules FILE [--per-issue N]", "replay stored events through new rules and show which issues would split or merge", runRulesDiff},
+}}
 
 // loadRules compiles the rules of --rules, else the grouping section of
 // the configuration (file and environment).
