@@ -7,12 +7,6 @@ import (
 	"github.com/periscope-hq/periscope/core"
 )
 
-// AlertPage is one page of ListAlerts; NextCursor is "" on the last.
-type AlertPage struct {
-	Alerts     []*core.Alert `json:"alerts"`
-	NextCursor string        `json:"next_cursor"`
-}
-
 // ListAlerts returns one page of f.ProjectID's alerts, newest first, each
 // with its notifications.
 func (c *Client) ListAlerts(ctx context.Context, f core.AlertFilter) (*AlertPage, error) {
@@ -39,11 +33,6 @@ type DestinationInput struct {
 	Plugin *string        `json:"plugin,omitempty"`
 	Config map[string]any `json:"config,omitempty"`
 	When   *string        `json:"when,omitempty"`
-}
-
-// DestinationList is the answer of GET /alert_notification_destinations.
-type DestinationList struct {
-	Destinations []*core.Destination `json:"destinations"`
 }
 
 // ListDestinations lists the destinations a project's alerts go to,

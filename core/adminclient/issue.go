@@ -22,12 +22,6 @@ type IssueStats struct {
 	Days  []core.Bucket `json:"30d"`
 }
 
-// IssuePage is one page of ListIssues; NextCursor is "" on the last.
-type IssuePage struct {
-	Issues     []*core.Issue `json:"issues"`
-	NextCursor string        `json:"next_cursor"`
-}
-
 // ListIssues returns one page of f.ProjectID's issues. Zero fields of f
 // send no filter; the server checks the values and its EINVALID names
 // the field.
@@ -82,12 +76,6 @@ func (c *Client) DeleteIssue(ctx context.Context, id int64) error {
 func (c *Client) MergeIssues(ctx context.Context, into int64, others ...int64) (*core.Issue, error) {
 	var is core.Issue
 	return &is, c.Do(ctx, "POST", issuePath(into)+"/merge", map[string][]int64{"issue_ids": others}, &is)
-}
-
-// EventPage is one page of ListEvents; NextCursor is "" on the last.
-type EventPage struct {
-	Events     []*core.Event `json:"events"`
-	NextCursor string        `json:"next_cursor"`
 }
 
 // ListEvents returns one page of an issue's events, newest first, without

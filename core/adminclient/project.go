@@ -38,16 +38,6 @@ func (c *Client) CreateProject(ctx context.Context, in ProjectInput) (*Project, 
 	return &p, c.Do(ctx, "POST", "/api/admin/projects", in, &p)
 }
 
-// ProjectList is the answer of GET /projects.
-type ProjectList struct {
-	Projects []*Project `json:"projects"`
-}
-
-// KeyList is the answer of GET /projects/{id}/keys.
-type KeyList struct {
-	Keys []*core.ProjectKey `json:"keys"`
-}
-
 // ListProjects lists every project, oldest first.
 func (c *Client) ListProjects(ctx context.Context) ([]*Project, error) {
 	var out ProjectList
