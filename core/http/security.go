@@ -2,7 +2,6 @@ package http
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime"
 	"strings"
 
@@ -47,9 +46,9 @@ func (s *Server) handleSecurity(c *fiber.Ctx) error {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, core.Errorf(core.EINVALID, "empty event data"))
 	}
-	ctx := reportContext{release: c.Query("sentry_release"), environment: c.Query("sentry_environment"),
-		userAgent: c.Get(fiber.HeaderUserAgent)}
-	payloads, skipped, err := securityEvents(body, ctx)
+	ctx := sentry.ReportContext{Release: c.Query("sentry_release"), Environment: c.Query("sentry_environment"),
+		UserAgent: c.Get(fiber.HeaderUserAgent)}
+	payloads, skipped, err := sentry.SecurityEvents(body, ctx)
 	if err != nil {
 		s.stats.Invalid.Add(1)
 		return s.ingestError(c, err)
@@ -74,54 +73,3 @@ func (s *Server) handleSecurity(c *fiber.Ctx) error {
 	c.Status(fiber.StatusOK)
 	return nil // an empty body, as Relay
 }
-
-// reportContext is what the request adds to every report's event.
-type reportContext struct {
-	release, environment, userAgent string
-}
-
-// securityEvents turns a report body (one report object, or a Reporting
-// API list) into event payloads. Reports of other kinds in a list
-// (deprecation, intervention...) are skipped and counted; a body with no
-// report at all, or that is not JSON, is EINVALID.
-func securityEvents(body []byte, ctx reportContext) (payloads [][]byte, skipped int, err error) {
-	var reports []map[string]any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		reports = append(reports, v)
-	case []any:
-		for _, it := range v {
-			if m, ok := it.(map[string]any); ok {
-				reports = append(reports, m)
-			} else {
-				skipped++
-			}
-		}
-	default:
-		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
-	}
-	for _, rep := range reports {
-		ev := reportEvent(rep, ctx)
-		if ev == nil {
-			skipped++
-			continue
-		}
-		p, err := json.Marshal(ev)
-		if err != nil {
-			return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
-		}
-		payloads = append(payloads, p)
-	}
-	if len(payloads) == 0 && len(reports) > 0 && !isReportList(v) {
-		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
-	}
-	return payloads, skipped, nil
-}
-
-func isReportList(v any) bool { _, ok := v.([]any); return ok }

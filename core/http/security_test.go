@@ -18,10 +18,10 @@ import (
 	"github.com/periscope-hq/periscope/core/pipeline"
 )
 
-// readFixture returns testdata/security/name.
+// readFixture returns core/sentry/testdata/security/name.
 func readFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "security", name))
+	b, err := os.ReadFile(filepath.Join("..", "sentry", "testdata", "security", name))
 	if err != nil {
 		tb.Fatal(err)
 	}

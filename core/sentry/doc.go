@@ -3,7 +3,11 @@
 // Content-Encoding under a hard size limit (Decompress, DecodeStoreBody),
 // splits envelopes into items (ParseEnvelope), and turns one event payload
 // into Periscope's model (Normalize), from which Title and Culprit derive
-// what an issue list shows.
+// what an issue list shows. The other ingestion formats become event
+// payloads here too: crash report uploads (ReadMinidumpUpload, then
+// MinidumpUpload.Event, with sentry-native's MessagePack files read by
+// DecodeMsgpackValues) and browser security reports (SecurityEvents).
+// core/http only authenticates, limits and submits.
 //
 // The package follows ../shared/docs/sentry-protocol.md (Relay's behaviour)
 // and is deliberately lenient where Relay is: a field of the wrong type is

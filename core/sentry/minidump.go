@@ -1,4 +1,4 @@
-package http
+package sentry
 
 import (
 	"bytes"
@@ -7,16 +7,18 @@ import (
 	"strings"
 
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/sentry"
 )
 
-// event builds the event JSON of a minidump upload: a fatal native crash
+// Event builds the event JSON of a minidump upload: a fatal native crash
 // with a synthetic "Minidump" exception (the minidump is not symbolicated),
 // then, each over the previous, the event sentry-native attached as
 // msgpack (__sentry-event), the "sentry" JSON field, the "sentry[a][b]"
 // fields, and any other plain field under extra. It returns the payload and
-// its event id (the SDK's when it sent a valid one).
-func (up *minidumpUpload) event(limit int64) ([]byte, string, error) {
+// its event id (the SDK's when it sent a valid one, else a new one). A
+// "sentry" field that is not a JSON object is EINVALID, a payload over
+// limit bytes ETOOLARGE. sentry-native files that do not decode are moved
+// to Attachments, so Event changes up.
+func (up *MinidumpUpload) Event(limit int64) ([]byte, string, error) {
 	ev := map[string]any{
 		"platform": "native",
 		"level":    "fatal",
@@ -29,16 +31,16 @@ func (up *minidumpUpload) event(limit int64) ([]byte, string, error) {
 	if native := up.nativeEvent(); native != nil {
 		deepMerge(ev, native)
 	}
-	frag := up.fragment
-	if frag == nil && len(up.chunks) > 0 {
-		keys := make([]int, 0, len(up.chunks))
-		for k := range up.chunks {
+	frag := up.Fragment
+	if frag == nil && len(up.Chunks) > 0 {
+		keys := make([]int, 0, len(up.Chunks))
+		for k := range up.Chunks {
 			keys = append(keys, k)
 		}
 		sort.Ints(keys)
 		var b strings.Builder
 		for _, k := range keys {
-			b.WriteString(up.chunks[k])
+			b.WriteString(up.Chunks[k])
 		}
 		frag = []byte(b.String())
 	}
@@ -51,29 +53,29 @@ func (up *minidumpUpload) event(limit int64) ([]byte, string, error) {
 		}
 		deepMerge(ev, m)
 	}
-	for _, kv := range up.nested {
+	for _, kv := range up.Nested {
 		path, ok := bracketPath(kv[0])
 		if !ok {
-			up.extra = append(up.extra, kv)
+			up.Extra = append(up.Extra, kv)
 			continue
 		}
 		setPath(ev, path, kv[1])
 	}
-	if len(up.extra) > 0 {
+	if len(up.Extra) > 0 {
 		extra, _ := ev["extra"].(map[string]any)
 		if extra == nil {
 			extra = map[string]any{}
 			ev["extra"] = extra
 		}
-		for _, kv := range up.extra {
+		for _, kv := range up.Extra {
 			if _, ok := extra[kv[0]]; !ok {
 				extra[kv[0]] = kv[1]
 			}
 		}
 	}
 	id, _ := ev["event_id"].(string)
-	if id = sentry.NormalizeEventID(id); id == "" {
-		id = sentry.NewEventID()
+	if id = NormalizeEventID(id); id == "" {
+		id = NewEventID()
 	}
 	ev["event_id"] = id
 	payload, err := json.Marshal(ev)
@@ -159,21 +161,21 @@ const maxNativeBreadcrumbs = 100
 // (__sentry-event) and adds the breadcrumbs of __sentry-breadcrumb1/2,
 // newest last. It returns nil when there is none. Files that decode are
 // consumed, as Relay does; a file that does not is kept as an attachment.
-func (up *minidumpUpload) nativeEvent() map[string]any {
+func (up *MinidumpUpload) nativeEvent() map[string]any {
 	var ev map[string]any
-	if up.native != nil {
-		vs, err := decodeMsgpackValues(up.native.Data)
+	if up.Native != nil {
+		vs, err := DecodeMsgpackValues(up.Native.Data)
 		if m, ok := first(vs).(map[string]any); ok && err == nil {
 			ev = m
 		} else {
-			up.attachments = append(up.attachments, up.native)
+			up.Attachments = append(up.Attachments, up.Native)
 		}
 	}
 	var crumbs []any
-	for _, a := range up.crumbs {
-		vs, err := decodeMsgpackValues(a.Data)
+	for _, a := range up.Crumbs {
+		vs, err := DecodeMsgpackValues(a.Data)
 		if err != nil {
-			up.attachments = append(up.attachments, a)
+			up.Attachments = append(up.Attachments, a)
 			continue
 		}
 		for _, v := range vs {

@@ -1,9 +1,69 @@
-package http
+package sentry
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/periscope-hq/periscope/core"
 )
+
+// ReportContext is what the request adds to every security report's
+// event: the sentry_release and sentry_environment query parameters and
+// the User-Agent header (a Reporting API report's own user_agent wins).
+type ReportContext struct {
+	Release, Environment, UserAgent string
+}
+
+// SecurityEvents turns a browser security report body (one CSP, HPKP,
+// Expect-CT or Expect-Staple report object, or a Reporting API list) into
+// event payloads the normalizer recognizes ({"csp": {...}}, ...), one per
+// report. Reports of other kinds in a list (deprecation, intervention...)
+// are skipped and counted in skipped; a body that is not JSON, or a single
+// object that is no security report, is an EINVALID error. An empty list
+// gives no payloads and no error.
+func SecurityEvents(body []byte, ctx ReportContext) (payloads [][]byte, skipped int, err error) {
+	var reports []map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		reports = append(reports, v)
+	case []any:
+		for _, it := range v {
+			if m, ok := it.(map[string]any); ok {
+				reports = append(reports, m)
+			} else {
+				skipped++
+			}
+		}
+	default:
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
+	}
+	for _, rep := range reports {
+		ev := reportEvent(rep, ctx)
+		if ev == nil {
+			skipped++
+			continue
+		}
+		p, err := json.Marshal(ev)
+		if err != nil {
+			return nil, 0, core.Errorf(core.EINVALID, "invalid event data: %v", err)
+		}
+		payloads = append(payloads, p)
+	}
+	if len(payloads) == 0 && len(reports) > 0 && !isReportList(v) {
+		return nil, 0, core.Errorf(core.EINVALID, "invalid event data: not a security report")
+	}
+	return payloads, skipped, nil
+}
+
+func isReportList(v any) bool { _, ok := v.([]any); return ok }
 
 // cspReportingAPIKeys maps the camelCase fields of a Reporting API
 // csp-violation body to the CSP interface's fields.
@@ -28,10 +88,10 @@ var cspReportingAPIKeys = map[string]string{
 // under "csp", "hpkp", "expectct" or "expectstaple" with snake_case
 // fields, as the normalizer reads it, plus request, tags, release and
 // environment. nil when rep is no security report.
-func reportEvent(rep map[string]any, ctx reportContext) map[string]any {
+func reportEvent(rep map[string]any, ctx ReportContext) map[string]any {
 	var kind string
 	var body map[string]any
-	userAgent := ctx.userAgent
+	userAgent := ctx.UserAgent
 	switch {
 	case isObject(rep["csp-report"]):
 		kind, body = "csp", snakeKeys(rep["csp-report"].(map[string]any))
@@ -96,11 +156,11 @@ func reportEvent(rep map[string]any, ctx reportContext) map[string]any {
 	if len(req) > 0 {
 		ev["request"] = req
 	}
-	if ctx.release != "" {
-		ev["release"] = ctx.release
+	if ctx.Release != "" {
+		ev["release"] = ctx.Release
 	}
-	if ctx.environment != "" {
-		ev["environment"] = ctx.environment
+	if ctx.Environment != "" {
+		ev["environment"] = ctx.Environment
 	}
 	return ev
 }

@@ -1,4 +1,4 @@
-package http
+package sentry
 
 import (
 	"encoding/json"
@@ -24,7 +24,7 @@ func TestDecodeMsgpackValues(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			vs, err := decodeMsgpackValues(tc.in)
+			vs, err := DecodeMsgpackValues(tc.in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -35,7 +35,7 @@ func TestDecodeMsgpackValues(t *testing.T) {
 		})
 	}
 	for _, bad := range [][]byte{{0xc1}, {0x81, 0xa1}, {0xdd, 0xff, 0xff, 0xff, 0xff}, {0xd9, 0x05, 'a'}, {0xdf, 0x7f, 0xff, 0xff, 0xff, 0x00}} {
-		if _, err := decodeMsgpackValues(bad); err == nil {
+		if _, err := DecodeMsgpackValues(bad); err == nil {
 			t.Errorf("% x: no error, want malformed", bad)
 		}
 	}
@@ -43,7 +43,7 @@ func TestDecodeMsgpackValues(t *testing.T) {
 	for i := range deep {
 		deep[i] = 0x91
 	}
-	if _, err := decodeMsgpackValues(deep); err == nil {
+	if _, err := DecodeMsgpackValues(deep); err == nil {
 		t.Errorf("1000 nested arrays: no error, want the depth bound")
 	}
 }
@@ -65,7 +65,7 @@ func FuzzMsgpack(f *testing.F) {
 	f.Add([]byte{0xc9, 0x00, 0x00, 0x00, 0x01, 0x01, 0x00})
 	f.Add([]byte{0xca, 0x7f, 0x80, 0x00, 0x00})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		vs, err := decodeMsgpackValues(b)
+		vs, err := DecodeMsgpackValues(b)
 		if err != nil {
 			return
 		}
@@ -81,7 +81,7 @@ func FuzzSecurityEvents(f *testing.F) {
 	f.Add([]byte(`[{"type":"csp-violation","url":"https://a.example/","body":{"blockedURL":"inline","effectiveDirective":"script-src-elem"}}]`))
 	f.Add([]byte(`{"known-pins":[],"hostname":"a.example","port":443}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ps, _, err := securityEvents(b, reportContext{release: "r"})
+		ps, _, err := SecurityEvents(b, ReportContext{Release: "r"})
 		if err != nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package http
+package sentry
 
 import (
 	"errors"
@@ -6,18 +6,19 @@ import (
 	"math"
 )
 
-// errMsgpack is returned for truncated or malformed MessagePack data.
-var errMsgpack = errors.New("malformed msgpack")
+// ErrMsgpack is returned for truncated or malformed MessagePack data.
+var ErrMsgpack = errors.New("malformed msgpack")
 
 // msgpackMaxDepth bounds nesting, so hostile input cannot exhaust the stack.
 const msgpackMaxDepth = 64
 
-// decodeMsgpackValues decodes a sequence of concatenated MessagePack values
+// DecodeMsgpackValues decodes a sequence of concatenated MessagePack values
 // (sentry-native writes its event and breadcrumb files so) into JSON-ready
 // Go values: maps with string keys, slices, strings, numbers, booleans and
 // nil. Extension values and non-finite floats become nil; binary becomes a
-// string.
-func decodeMsgpackValues(b []byte) ([]any, error) {
+// string. Nesting deeper than 64 levels, truncated or malformed data gives
+// ErrMsgpack with the values decoded before it.
+func DecodeMsgpackValues(b []byte) ([]any, error) {
 	d := &msgpackDecoder{b: b}
 	var out []any
 	for d.off < len(d.b) {
@@ -37,7 +38,7 @@ type msgpackDecoder struct {
 
 func (d *msgpackDecoder) take(n int) ([]byte, error) {
 	if n < 0 || n > len(d.b)-d.off {
-		return nil, errMsgpack
+		return nil, ErrMsgpack
 	}
 	p := d.b[d.off : d.off+n]
 	d.off += n
@@ -59,7 +60,7 @@ func (d *msgpackDecoder) uint(n int) (uint64, error) {
 
 func (d *msgpackDecoder) value(depth int) (any, error) {
 	if depth > msgpackMaxDepth {
-		return nil, errMsgpack
+		return nil, ErrMsgpack
 	}
 	p, err := d.take(1)
 	if err != nil {
@@ -97,7 +98,7 @@ func (d *msgpackDecoder) value(depth int) (any, error) {
 			return nil, err
 		}
 		if n > uint64(len(d.b)) {
-			return nil, errMsgpack
+			return nil, ErrMsgpack
 		}
 		_, err = d.take(int(n) + 1)
 		return nil, err
@@ -133,7 +134,7 @@ func (d *msgpackDecoder) value(depth int) (any, error) {
 	case 0xdf:
 		return d.sized(4, func(n int) (any, error) { return d.mapOf(n, depth) })
 	}
-	return nil, errMsgpack // 0xc1 is never used
+	return nil, ErrMsgpack // 0xc1 is never used
 }
 
 // sized reads an n-byte length, then the value f reads with it.
@@ -143,7 +144,7 @@ func (d *msgpackDecoder) sized(n int, f func(int) (any, error)) (any, error) {
 		return nil, err
 	}
 	if l > uint64(len(d.b)-d.off) {
-		return nil, errMsgpack // every element takes at least one byte
+		return nil, ErrMsgpack // every element takes at least one byte
 	}
 	return f(int(l))
 }
@@ -155,7 +156,7 @@ func (d *msgpackDecoder) str(n int) (any, error) {
 
 func (d *msgpackDecoder) arrayOf(n int, depth int) (any, error) {
 	if n > len(d.b)-d.off {
-		return nil, errMsgpack
+		return nil, ErrMsgpack
 	}
 	out := make([]any, 0, n)
 	for i := 0; i < n; i++ {
@@ -170,7 +171,7 @@ func (d *msgpackDecoder) arrayOf(n int, depth int) (any, error) {
 
 func (d *msgpackDecoder) mapOf(n int, depth int) (any, error) {
 	if n > (len(d.b)-d.off)/2 {
-		return nil, errMsgpack
+		return nil, ErrMsgpack
 	}
 	out := make(map[string]any, n)
 	for i := 0; i < n; i++ {
