@@ -35,6 +35,16 @@ type Issue struct {
 	LastEventID string `json:"last_event_id,omitempty"`
 }
 
+// Fingerprint is one hash that leads to an issue and the grouping
+// configuration that computed it (Grouping.Config: e.g.
+// "newstyle:2023-01-11"; "" for hashes stored before configurations were
+// recorded whose events are gone).
+type Fingerprint struct {
+	Hash      string    `json:"hash"`
+	Config    string    `json:"config"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+}
+
 // IssueFilter selects issues. Zero values select everything.
 type IssueFilter struct {
 	ProjectID   int64
@@ -75,6 +85,12 @@ type IssueStore interface {
 	// FindEvents returns one page of an issue's events, newest first, with
 	// the cursor of the next page. Payload and Data are not filled.
 	FindEvents(ctx context.Context, f EventFilter) ([]*Event, string, error)
+
+	// FindIssueFingerprints returns every hash that leads to the issue
+	// (its own, those of merged issues and aliases recorded during a
+	// grouping transition) with the configuration that computed each,
+	// oldest first; ENOTFOUND for an unknown issue.
+	FindIssueFingerprints(ctx context.Context, issueID int64) ([]*Fingerprint, error)
 
 	// FindEventByID returns one event of a project with its payload, data
 	// and attachment metadata, or ENOTFOUND.

@@ -25,7 +25,9 @@ type Store interface {
 // EventWriter stores processed events.
 type EventWriter interface {
 	// WriteEvents stores a batch in one transaction: for each event it
-	// upserts the issue of (ProjectID, Grouping.Hash), inserts the event
+	// upserts the issue of (ProjectID, Grouping.Hash) (or joins the issue
+	// of a fallback hash, see EventWrite.Fallbacks), recording the hash
+	// with Grouping.Config, inserts the event
 	// unless its event_id is already stored for the project (then
 	// Duplicate), bumps the issue's counters, reopens a resolved issue, and
 	// creates an alert with one pending notification per destination for a
@@ -42,6 +44,15 @@ type EventWriter interface {
 // required.
 type EventWrite struct {
 	Event *Event
+	// Fallbacks are the event's hashes under other grouping configurations
+	// (the project's previous one during a transition), most preferred
+	// first. When Event.Grouping.Hash names no issue of the project, the
+	// first fallback that does decides the event's issue and
+	// Grouping.Hash is recorded as an alias of that issue (with
+	// Grouping.Config), so no issue is created and no new-issue alert
+	// fires; later events find the issue by Grouping.Hash alone. Fallback
+	// hashes themselves are never recorded.
+	Fallbacks []Fingerprint
 }
 
 // WriteResult is what WriteEvents did with one event.

@@ -134,12 +134,15 @@ func (b *batchWriter) resolveIssues(ctx context.Context, tx pgx.Tx, issueIDs []i
 			missing = append(missing, k)
 		}
 	}
+	if missing, err = linkFallbacks(ctx, tx, missing, first, b.now, ids); err != nil {
+		return nil, err
+	}
 	if len(missing) > 0 {
 		var rows []*dbutil.IssueRow
 		for _, k := range missing {
 			rows = append(rows, dbutil.NewIssueRow(first[k], b.now))
 		}
-		if err := createIssues(ctx, tx, rows, b.now, ids, created); err != nil {
+		if err := createIssues(ctx, tx, rows, first, b.now, ids, created); err != nil {
 			return nil, err
 		}
 	}
@@ -175,10 +178,70 @@ func lookupFingerprints(ctx context.Context, tx pgx.Tx, keys []fpKey) (map[fpKey
 	return ids, nil
 }
 
+// linkFallbacks records each missing hash whose event has a fallback hash
+// naming an issue as an alias of that issue (see core.EventWrite), sets
+// its id in ids, and returns the hashes still without an issue, in order.
+func linkFallbacks(ctx context.Context, tx pgx.Tx, missing []fpKey, first map[fpKey]*dbutil.Prepared, now time.Time, ids map[fpKey]int64) ([]fpKey, error) {
+	var fallbacks []fpKey
+	for _, k := range missing {
+		for _, f := range first[k].Fallbacks {
+			fallbacks = append(fallbacks, fpKey{k.project, f.Hash})
+		}
+	}
+	if len(fallbacks) == 0 {
+		return missing, nil
+	}
+	found, err := lookupFingerprints(ctx, tx, fallbacks)
+	if err != nil {
+		return nil, err
+	}
+	var rest []fpKey
+	var projects, issues []int64
+	var hashes, configs []string
+	for _, k := range missing {
+		var id int64
+		for _, f := range first[k].Fallbacks {
+			if id = found[fpKey{k.project, f.Hash}]; id != 0 {
+				break
+			}
+		}
+		if id == 0 {
+			rest = append(rest, k)
+			continue
+		}
+		projects, hashes, issues = append(projects, k.project), append(hashes, k.hash), append(issues, id)
+		configs = append(configs, first[k].E.Grouping.Config)
+	}
+	if len(issues) == 0 {
+		return rest, nil
+	}
+	// A hash another node linked or created meanwhile keeps its issue.
+	if _, err := tx.Exec(ctx, `INSERT INTO issue_fingerprints (project_id, hash, issue_id, config, created_at)
+		SELECT *, $5 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[])
+		ON CONFLICT (project_id, hash) DO NOTHING`, projects, hashes, issues, configs, now); err != nil {
+		return nil, fmt.Errorf("postgres: insert fingerprint aliases: %w", err)
+	}
+	linked := make([]fpKey, len(hashes))
+	for i := range hashes {
+		linked[i] = fpKey{projects[i], hashes[i]}
+	}
+	got, err := lookupFingerprints(ctx, tx, linked)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range linked {
+		if got[k] == 0 {
+			return nil, fmt.Errorf("postgres: fingerprint alias %s of project %d not stored", k.hash, k.project)
+		}
+		ids[k] = got[k]
+	}
+	return rest, nil
+}
+
 // createIssues inserts the issues of fingerprints no issue has yet, with
 // their fingerprint rows. A fingerprint another node created meanwhile is
 // looked up instead (its insert conflicts and returns nothing).
-func createIssues(ctx context.Context, tx pgx.Tx, rows []*dbutil.IssueRow, now time.Time, ids map[fpKey]int64, created map[int64]*dbutil.IssueRow) error {
+func createIssues(ctx context.Context, tx pgx.Tx, rows []*dbutil.IssueRow, first map[fpKey]*dbutil.Prepared, now time.Time, ids map[fpKey]int64, created map[int64]*dbutil.IssueRow) error {
 	var c struct {
 		project                                                      []int64
 		fp, title, culprit, level, platform, lastEvent, env, release []string
@@ -210,21 +273,22 @@ func createIssues(ctx context.Context, tx pgx.Tx, rows []*dbutil.IssueRow, now t
 	var k fpKey
 	var id int64
 	var newProjects, newIDs []int64
-	var newHashes []string
+	var newHashes, newConfigs []string
 	if _, err := pgx.ForEachRow(res, []any{&id, &k.project, &k.hash}, func() error {
 		r := byKey[k]
 		r.ID = id
 		created[id] = r
 		newProjects, newHashes, newIDs = append(newProjects, k.project), append(newHashes, k.hash), append(newIDs, id)
+		newConfigs = append(newConfigs, first[k].E.Grouping.Config)
 		return nil
 	}); err != nil {
 		return fmt.Errorf("postgres: insert issues: %w", err)
 	}
 	if len(newIDs) > 0 {
-		fres, err := tx.Query(ctx, `INSERT INTO issue_fingerprints (project_id, hash, issue_id, created_at)
-			SELECT *, $4 FROM unnest($1::bigint[], $2::text[], $3::bigint[])
+		fres, err := tx.Query(ctx, `INSERT INTO issue_fingerprints (project_id, hash, issue_id, config, created_at)
+			SELECT *, $5 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[])
 			ON CONFLICT (project_id, hash) DO NOTHING
-			RETURNING project_id, hash, issue_id`, newProjects, newHashes, newIDs, now)
+			RETURNING project_id, hash, issue_id`, newProjects, newHashes, newIDs, newConfigs, now)
 		if err != nil {
 			return fmt.Errorf("postgres: insert fingerprints: %w", err)
 		}

@@ -23,7 +23,7 @@ var writeSQL = map[string]string{
 	"findFP": `SELECT issue_id FROM issue_fingerprints WHERE project_id = ? AND hash = ?`,
 	"insertIssue": `INSERT INTO issues (project_id, fingerprint, title, culprit, level, platform, status, first_seen,
 		last_seen, count, last_event_id, environment, release, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
-	"insertFP": `INSERT INTO issue_fingerprints (project_id, hash, issue_id, created_at) VALUES (?, ?, ?, ?)`,
+	"insertFP": `INSERT INTO issue_fingerprints (project_id, hash, issue_id, created_at, config) VALUES (?, ?, ?, ?, ?)`,
 	"insertEvent": `INSERT INTO events (project_id, event_id, issue_id, timestamp, received, title, culprit, level,
 		platform, release, environment, tags, sdk_name, sdk_version, grouping_decided_by, grouping_name,
 		grouping_config, grouping_hash, grouping_components, grouping_title, body)
@@ -160,7 +160,19 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		}
 		if !ok {
 			err := findFP.QueryRowContext(ctx, k.project, k.hash).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
+			alias := false
+			if errors.Is(err, sql.ErrNoRows) && len(p.Fallbacks) > 0 {
+				if id, err = b.fallback(ctx, findFP, p); err == nil {
+					alias = true
+				}
+			}
+			if alias {
+				// The hash is new but a fallback's names an issue: the
+				// hash becomes that issue's alias.
+				if _, err := insertFP.ExecContext(ctx, k.project, k.hash, id, us(b.now), e.Grouping.Config); err != nil {
+					return fmt.Errorf("sqlite: insert fingerprint alias: %w", err)
+				}
+			} else if errors.Is(err, sql.ErrNoRows) {
 				r := dbutil.NewIssueRow(p, b.now)
 				res, err := insertIssue.ExecContext(ctx, r.ProjectID, r.Fingerprint, r.Title, r.Culprit, r.Level,
 					r.Platform, r.Status, us(r.FirstSeen), us(r.LastSeen), r.LastEventID, r.Environment, r.Release, us(b.now))
@@ -172,7 +184,7 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 				}
 				id, _ = res.LastInsertId()
 				r.ID = id
-				if _, err := insertFP.ExecContext(ctx, k.project, k.hash, id, us(b.now)); err != nil {
+				if _, err := insertFP.ExecContext(ctx, k.project, k.hash, id, us(b.now), e.Grouping.Config); err != nil {
 					return fmt.Errorf("sqlite: insert fingerprint: %w", err)
 				}
 				created[id] = r
@@ -279,6 +291,27 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		}
 	}
 	return nil
+}
+
+// fallback returns the issue the first of p's fallback hashes names, or
+// sql.ErrNoRows when none does.
+func (b *batchWriter) fallback(ctx context.Context, findFP *sql.Stmt, p *dbutil.Prepared) (int64, error) {
+	for _, f := range p.Fallbacks {
+		k := fpKey{p.E.ProjectID, f.Hash}
+		if id, ok := b.learned[k]; ok {
+			return id, nil
+		} else if id, ok := b.db.cache[k]; ok {
+			return id, nil
+		}
+		var id int64
+		err := findFP.QueryRowContext(ctx, k.project, k.hash).Scan(&id)
+		if err == nil {
+			return id, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("sqlite: find fallback fingerprint: %w", err)
+		}
+	}
+	return 0, sql.ErrNoRows
 }
 
 // duplicates fills the issue ids of duplicate events from the events stored

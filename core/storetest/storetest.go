@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		{"Stats", statsTests},
 		{"Retention", retentionTests},
 		{"GroupingConfig", groupingConfigTests},
+		{"Fingerprint", fingerprintTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

@@ -21,6 +21,9 @@ type Prepared struct {
 	// Attachments holds the compressed attachment data, in the order of
 	// E.Attachments.
 	Attachments [][]byte
+	// Fallbacks are the write's fallback hashes (core.EventWrite.Fallbacks)
+	// other than the event's own hash.
+	Fallbacks []core.Fingerprint
 	// DupOf is the index of an earlier event of the same batch with the same
 	// (ProjectID, EventID), or -1. Such an event is a duplicate without
 	// touching the database.
@@ -58,6 +61,14 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 			return nil, core.FieldErrorf(field("received"), "received is required")
 		}
 		p := &Prepared{E: e, Index: i, Timestamp: UTC(e.Timestamp), Received: UTC(e.Received), DupOf: -1}
+		for j, f := range w.Fallbacks {
+			if f.Hash == "" || len(f.Hash) > 128 {
+				return nil, core.FieldErrorf(field(fmt.Sprintf("fallbacks[%d].hash", j)), "fallback hash is required (at most 128 characters)")
+			}
+			if f.Hash != e.Grouping.Hash {
+				p.Fallbacks = append(p.Fallbacks, f)
+			}
+		}
 		k := key{e.ProjectID, e.EventID}
 		if j, ok := seen[k]; ok {
 			p.DupOf = j
