@@ -19,6 +19,9 @@ type Accepted struct {
 	Received    time.Time
 	SentAt      time.Time // envelope header sent_at, for clock drift
 	ClientIP    string
+	// Grouping is the project's grouping configuration as ingestion last
+	// looked it up (the zero value groups with the server's default).
+	Grouping GroupingSettings
 	// Done, when not nil, receives exactly one value once the event is
 	// committed (nil) or kept as rejected (its reason); ingest.ack:
 	// committed waits on it.

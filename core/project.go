@@ -65,6 +65,30 @@ func (p *Project) InGroupingTransition(now time.Time) bool {
 	return p.PreviousGroupingConfig != "" && p.GroupingTransitionUntil != nil && now.Before(*p.GroupingTransitionUntil)
 }
 
+// GroupingSettings are the grouping fields of a project that processing an
+// event needs (see Project.GroupingConfig); ingestion copies them into
+// every Accepted event from its cached key lookup.
+type GroupingSettings struct {
+	Config   string    // "" means the grouper's default configuration
+	Previous string    // the configuration before the last change, or ""
+	Until    time.Time // the end of the transition; zero: none
+}
+
+// Grouping returns p's grouping settings.
+func (p *Project) Grouping() GroupingSettings {
+	g := GroupingSettings{Config: p.GroupingConfig, Previous: p.PreviousGroupingConfig}
+	if p.GroupingTransitionUntil != nil {
+		g.Until = *p.GroupingTransitionUntil
+	}
+	return g
+}
+
+// InTransition reports whether, at now, events are grouped with Previous
+// as well as Config.
+func (g GroupingSettings) InTransition(now time.Time) bool {
+	return g.Previous != "" && g.Previous != g.Config && now.Before(g.Until)
+}
+
 // ProjectKey is a DSN key: 32 lowercase hex characters generated from
 // crypto/rand. A revoked key is kept (RevokedAt set) so that ingestion can
 // tell "revoked" from "never existed".
@@ -92,20 +116,37 @@ type ProjectUpdate struct {
 	// longer consulted).
 	GroupingConfig     *string       `json:"grouping_config"`
 	GroupingTransition time.Duration `json:"-"`
+	// GroupingTransitionUntil moves the end of the transition in progress
+	// (applied after GroupingConfig); a time not after now ends it at once.
+	// Without a transition in progress it is EINVALID.
+	GroupingTransitionUntil *time.Time `json:"grouping_transition_until"`
 }
 
 // ApplyGroupingConfig sets p's configuration from upd at now (the part of
-// UpdateProject every store shares).
-func (p *Project) ApplyGroupingConfig(upd ProjectUpdate, now time.Time) {
-	if upd.GroupingConfig == nil || *upd.GroupingConfig == p.GroupingConfig {
-		return
+// UpdateProject every store shares). It returns EINVALID naming
+// grouping_transition_until when upd moves the end of a transition that is
+// not in progress.
+func (p *Project) ApplyGroupingConfig(upd ProjectUpdate, now time.Time) error {
+	if upd.GroupingConfig != nil && *upd.GroupingConfig != p.GroupingConfig {
+		p.PreviousGroupingConfig, p.GroupingTransitionUntil = "", nil
+		if upd.GroupingTransition > 0 {
+			until := now.Add(upd.GroupingTransition)
+			p.PreviousGroupingConfig, p.GroupingTransitionUntil = p.GroupingConfig, &until
+		}
+		p.GroupingConfig = *upd.GroupingConfig
 	}
-	p.PreviousGroupingConfig, p.GroupingTransitionUntil = "", nil
-	if upd.GroupingTransition > 0 {
-		until := now.Add(upd.GroupingTransition)
-		p.PreviousGroupingConfig, p.GroupingTransitionUntil = p.GroupingConfig, &until
+	if upd.GroupingTransitionUntil == nil {
+		return nil
 	}
-	p.GroupingConfig = *upd.GroupingConfig
+	if !p.InGroupingTransition(now) {
+		return FieldErrorf("grouping_transition_until", "project %d has no grouping transition in progress", p.ID)
+	}
+	if until := *upd.GroupingTransitionUntil; until.After(now) {
+		p.GroupingTransitionUntil = &until
+	} else {
+		p.PreviousGroupingConfig, p.GroupingTransitionUntil = "", nil
+	}
+	return nil
 }
 
 // ProjectStore keeps projects and their keys.

@@ -23,6 +23,9 @@ type ProjectInput struct {
 	Name          string `json:"name"`
 	RateLimit     int    `json:"rate_limit,omitempty"`
 	RetentionDays int    `json:"retention_days,omitempty"`
+	// GroupingConfig is a Sentry grouping configuration; "" takes the
+	// server's grouping.default_config.
+	GroupingConfig string `json:"grouping_config,omitempty"`
 }
 
 // KeyInput is the body of CreateKey.

@@ -113,6 +113,7 @@ func (s *Server) acceptEnvelope(c *fiber.Ctx, r *request, env *sentry.Envelope) 
 				Received:  r.received,
 				SentAt:    env.Header.SentAt,
 				ClientIP:  c.IP(),
+				Grouping:  r.entry.grouping,
 			})
 		case it.Type == "attachment":
 			if int64(len(it.Payload)) > s.opts.MaxAttachmentSize {
@@ -189,7 +190,8 @@ func (s *Server) handleStore(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"id": id})
 	}
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
-		Payload: payload, Received: r.received, ClientIP: c.IP()}
+		Payload: payload, Received: r.received, ClientIP: c.IP(),
+		Grouping: r.entry.grouping}
 	if err := s.rateLimit(c, r, 1); err != nil {
 		s.countRateLimited(r.projectID, 1)
 		return err

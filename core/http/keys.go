@@ -24,7 +24,8 @@ const (
 	keyLookupLimit = 5 * time.Second
 )
 
-// keyCache remembers key lookups (found or not) for a short TTL so that
+// keyCache remembers key lookups (found or not), with the settings of the
+// key's project that ingestion and grouping need, for a short TTL so that
 // ingestion does not query the database per request. Revoking a key through
 // this server drops it at once; other servers see it within the TTL.
 // Concurrent lookups of one key share one database query. When the
@@ -42,8 +43,9 @@ type keyCache struct {
 
 type keyEntry struct {
 	key         *core.ProjectKey
-	projectRate int       // the key's project's events per minute
-	fresh       time.Time // served without asking the database until then
+	projectRate int                   // the key's project's events per minute
+	grouping    core.GroupingSettings // the key's project's grouping configuration
+	fresh       time.Time             // served without asking the database until then
 }
 
 func newKeyCache(store core.ProjectStore, ttl time.Duration) *keyCache {
@@ -113,7 +115,7 @@ func (c *keyCache) lookup(ctx context.Context, publicKey string) (keyEntry, erro
 	if err != nil && !core.IsNotFound(err) {
 		return keyEntry{}, err
 	} else if p != nil {
-		e.projectRate = p.RateLimit
+		e.projectRate, e.grouping = p.RateLimit, p.Grouping()
 	}
 	c.unknown.Remove(publicKey)
 	c.known.Add(publicKey, e)

@@ -32,17 +32,21 @@ type testServer struct {
 	Key      string
 }
 
-// hashGrouper groups by exception type or message: enough for tests of
-// the HTTP layer, which does not decide grouping.
+// hashGrouper groups by exception type or message (and, under
+// newstyle:2026-01-20, hashes differently): enough for tests of the HTTP
+// layer, which does not decide grouping.
 type hashGrouper struct{}
 
-func (hashGrouper) Group(ev *core.EventData) core.Grouping {
+func (hashGrouper) GroupWithConfig(ev *core.EventData, config string) core.Grouping {
 	s := ev.LogEntry.Text()
 	if n := len(ev.Exceptions); n > 0 {
 		s = ev.Exceptions[n-1].Type
 	}
+	if config == core.GroupingConfig2026 { // another configuration, another hash
+		s = config + s
+	}
 	sum := md5.Sum([]byte(s))
-	return core.Grouping{DecidedBy: "default", Hash: hex.EncodeToString(sum[:])}
+	return core.Grouping{DecidedBy: "default", Config: config, Hash: hex.EncodeToString(sum[:])}
 }
 
 // MustOpenServer starts the stack with opts and one project.

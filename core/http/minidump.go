@@ -46,7 +46,7 @@ func (s *Server) handleMinidump(c *fiber.Ctx) error {
 		return s.tooManyRequests(c, over...)
 	}
 	ev := &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: id, ItemType: "event",
-		Payload: payload, Received: r.received, ClientIP: c.IP(),
+		Payload: payload, Received: r.received, ClientIP: c.IP(), Grouping: r.entry.grouping,
 		Attachments: append([]*core.Attachment{up.Minidump}, up.Attachments...)}
 	if err := s.submitPatiently(c, ev); err != nil {
 		return err

@@ -1,6 +1,8 @@
 package http
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/service"
@@ -119,6 +121,9 @@ type updateProjectRequest struct {
 	RateLimit      *int    `json:"rate_limit"`
 	RetentionDays  *int    `json:"retention_days"`
 	GroupingConfig *string `json:"grouping_config"`
+	// GroupingTransitionUntil moves (or, when not in the future, ends) the
+	// transition in progress.
+	GroupingTransitionUntil *string `json:"grouping_transition_until"`
 }
 
 // handleUpdateProject renames a project or changes its settings. A new
@@ -133,7 +138,16 @@ func (s *Server) handleUpdateProject(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return s.adminError(c, err)
 	}
-	p, err := s.svc().UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays, GroupingConfig: req.GroupingConfig})
+	var until *time.Time
+	if req.GroupingTransitionUntil != nil {
+		t, err := time.Parse(time.RFC3339, *req.GroupingTransitionUntil)
+		if err != nil {
+			return s.adminError(c, core.FieldErrorf("grouping_transition_until", "grouping_transition_until must be an RFC 3339 time (2006-01-02T15:04:05Z)"))
+		}
+		until = &t
+	}
+	p, err := s.svc().UpdateProject(c.UserContext(), id, core.ProjectUpdate{Name: req.Name, RateLimit: req.RateLimit, RetentionDays: req.RetentionDays,
+		GroupingConfig: req.GroupingConfig, GroupingTransitionUntil: until})
 	if err != nil {
 		return s.adminError(c, err)
 	}

@@ -1,8 +1,11 @@
 package http_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,4 +69,66 @@ func stringIn(h, n string) bool {
 		}
 	}
 	return false
+}
+
+// TestIngestUsesProjectGroupingConfig: ingestion hands the pipeline the
+// project's grouping configuration from its cached key lookup, and a
+// change through the admin API applies to the next event (this node drops
+// the project's cached keys).
+func TestIngestUsesProjectGroupingConfig(t *testing.T) {
+	s := MustOpenServer(t, phttp.Options{GroupingTransition: time.Hour}, pipeline.Options{})
+	old := core.GroupingConfig2023
+	if _, err := s.Store.UpdateProject(context.Background(), s.Project.ID, core.ProjectUpdate{GroupingConfig: &old}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(id string) core.Grouping {
+		t.Helper()
+		body := fmt.Sprintf(`{"event_id":%q,"level":"error","exception":[{"type":"KeyError","value":"x"}]}`, id)
+		req := httptest.NewRequest("POST", fmt.Sprintf("/api/%d/store/", s.Project.ID), strings.NewReader(body))
+		req.Header.Set("X-Sentry-Auth", s.auth())
+		if code, b := s.Do(t, req); code != 200 {
+			t.Fatalf("store: %d %s", code, b)
+		}
+		s.Drain(t)
+		ev, err := s.Store.FindEventByID(context.Background(), s.Project.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Grouping
+	}
+	if g := send("c0000000000000000000000000000001"); g.Config != core.GroupingConfig2023 {
+		t.Errorf("before the change: grouped with %q, want %s", g.Config, core.GroupingConfig2023)
+	}
+	if code, b := s.Admin(t, "PATCH", fmt.Sprintf("/api/admin/projects/%d", s.Project.ID), map[string]any{"grouping_config": core.GroupingConfig2026}); code != 200 {
+		t.Fatalf("PATCH: %d %s", code, b)
+	}
+	if g := send("c0000000000000000000000000000002"); g.Config != core.GroupingConfig2026 {
+		t.Errorf("right after the change: grouped with %q, want %s", g.Config, core.GroupingConfig2026)
+	}
+	// The transition kept both events in one issue, which lists both
+	// hashes with their configurations.
+	ev, err := s.Store.FindEventByID(context.Background(), s.Project.ID, "c0000000000000000000000000000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fps struct{ Fingerprints []core.Fingerprint }
+	code, b := s.Admin(t, "GET", fmt.Sprintf("/api/admin/issues/%d/fingerprints", ev.IssueID), nil)
+	if err := json.Unmarshal(b, &fps); code != 200 || err != nil || len(fps.Fingerprints) != 2 ||
+		fps.Fingerprints[0].Config != core.GroupingConfig2023 || fps.Fingerprints[1].Config != core.GroupingConfig2026 {
+		t.Errorf("fingerprints: %d %s, want the 2023 hash and its 2026 alias", code, b)
+	}
+	if code, _ := s.Admin(t, "GET", "/api/admin/issues/999999/fingerprints", nil); code != 404 {
+		t.Errorf("fingerprints of an unknown issue: %d, want 404", code)
+	}
+	// Ending the transition through the API drops the old configuration;
+	// there is then no transition left to end.
+	path := fmt.Sprintf("/api/admin/projects/%d", s.Project.ID)
+	code, b = s.Admin(t, "PATCH", path, map[string]any{"grouping_transition_until": time.Now().UTC().Format(time.RFC3339)})
+	var p core.Project
+	if err := json.Unmarshal(b, &p); code != 200 || err != nil || p.PreviousGroupingConfig != "" || p.GroupingTransitionUntil != nil {
+		t.Errorf("ending the transition: %d %s", code, b)
+	}
+	if code, b := s.Admin(t, "PATCH", path, map[string]any{"grouping_transition_until": time.Now().UTC().Format(time.RFC3339)}); code != 400 || !contains(b, "grouping_transition_until") {
+		t.Errorf("ending a transition that is not in progress: %d %s, want 400 naming the field", code, b)
+	}
 }

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	// Events (event.go).
 	admin.Get("/issues/:id/events", s.handleListEvents)
 	admin.Get("/issues/:id/events/latest", s.handleLatestEvent)
+	admin.Get("/issues/:id/fingerprints", s.handleListFingerprints)
 	admin.Get("/projects/:id/events/:event_id", s.handleGetEvent)
 	admin.Get("/projects/:id/events/:event_id/grouping", s.handleGetGrouping)
 	admin.Get("/projects/:id/events/:event_id/attachments/:attachment_id", s.handleGetAttachment)

@@ -61,7 +61,8 @@ func (s *Server) handleSecurity(c *fiber.Ctx) error {
 	evs := make([]*core.Accepted, len(payloads))
 	for i, p := range payloads {
 		evs[i] = &core.Accepted{ProjectID: r.projectID, PublicKey: r.key.PublicKey, EventID: sentry.NewEventID(),
-			ItemType: "security", Payload: p, Received: r.received, ClientIP: c.IP()}
+			ItemType: "security", Payload: p, Received: r.received, ClientIP: c.IP(),
+			Grouping: r.entry.grouping}
 	}
 	if err := s.rateLimit(c, r, len(evs)); err != nil {
 		s.countRateLimited(r.projectID, len(evs))

@@ -1,8 +1,16 @@
 // Package pipeline turns accepted events into stored ones.
 //
 //	ingest ──Submit──▶ topic "event.accepted" ──▶ N process workers
-//	    (normalize → group → title/culprit) ──▶ topic "event.processed"
+//	    (normalize → group with the project's configuration → title/culprit)
+//	    ──▶ topic "event.processed"
 //	    ──▶ one writer (batched transactions) ──▶ store; OnAlert after commit
+//
+// Grouping: each event is grouped with its project's configuration
+// (Accepted.Grouping, "" for the grouper's default). While the project is
+// in a transition between configurations the event is grouped with the
+// previous one too, and that hash goes to the store as a fallback
+// (core.EventWrite.Fallbacks), so an event whose new hash is unknown joins
+// the issue its old hash names.
 //
 // Invariants:
 //
@@ -41,7 +49,9 @@ import (
 
 // Grouper decides an event's fingerprint (package rules implements it).
 type Grouper interface {
-	Group(ev *core.EventData) core.Grouping
+	// GroupWithConfig groups ev under the grouping configuration id; ""
+	// means the grouper's default. The Grouping names the configuration.
+	GroupWithConfig(ev *core.EventData, id string) core.Grouping
 }
 
 // Store is what the pipeline needs of the database.
@@ -133,10 +143,11 @@ type Pipeline struct {
 
 // item is one processed event (or rejection) on its way to the writer.
 type item struct {
-	acc      *core.Accepted
-	event    *core.Event
-	rejected *core.RejectedEvent
-	notified bool // acc.Done has had its one value
+	acc       *core.Accepted
+	event     *core.Event
+	fallbacks []core.Fingerprint // the previous configuration's hash, during a transition
+	rejected  *core.RejectedEvent
+	notified  bool // acc.Done has had its one value
 }
 
 // New returns a pipeline; call Start before Submit.

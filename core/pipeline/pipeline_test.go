@@ -87,11 +87,11 @@ func mustStore(tb testing.TB) (*flakyStore, *core.Project) {
 
 type panicky struct{}
 
-func (panicky) Group(ev *core.EventData) core.Grouping {
+func (panicky) GroupWithConfig(ev *core.EventData, id string) core.Grouping {
 	if ev.LogEntry.Text() == "panic please" {
 		panic("grouper exploded")
 	}
-	return rules.NewHolder(nil).Group(ev)
+	return rules.NewHolder(nil).GroupWithConfig(ev, id)
 }
 
 func accepted(p *core.Project, i int, payload string) *core.Accepted {

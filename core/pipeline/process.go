@@ -47,7 +47,7 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 	if err != nil {
 		return rejected(a, err.Error())
 	}
-	g := p.grouper.Group(data)
+	g, fallbacks := p.group(data, a)
 	title := sentry.Title(data)
 	if g.Title != "" {
 		title = g.Title
@@ -70,7 +70,22 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 		Payload:     a.Payload,
 		Attachments: a.Attachments,
 	}
-	return &item{acc: a, event: ev}
+	return &item{acc: a, event: ev, fallbacks: fallbacks}
+}
+
+// group groups data with the project's configuration and, during a
+// transition, returns the previous configuration's hash as a fallback when
+// it differs.
+func (p *Pipeline) group(data *core.EventData, a *core.Accepted) (core.Grouping, []core.Fingerprint) {
+	g := p.grouper.GroupWithConfig(data, a.Grouping.Config)
+	if !a.Grouping.InTransition(a.Received) {
+		return g, nil
+	}
+	old := p.grouper.GroupWithConfig(data, a.Grouping.Previous)
+	if old.Hash == g.Hash {
+		return g, nil
+	}
+	return g, []core.Fingerprint{{Hash: old.Hash, Config: old.Config}}
 }
 
 func rejected(a *core.Accepted, reason string) *item {

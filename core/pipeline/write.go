@@ -57,7 +57,7 @@ const lingerMin = 8
 func (p *Pipeline) writeEvents(items []*item, top bool) {
 	writes := make([]*core.EventWrite, len(items))
 	for i, it := range items {
-		writes[i] = &core.EventWrite{Event: it.event}
+		writes[i] = &core.EventWrite{Event: it.event, Fallbacks: it.fallbacks}
 	}
 	retried := !top
 	for attempt := 0; ; attempt++ {

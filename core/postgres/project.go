@@ -147,7 +147,9 @@ func (db *DB) UpdateProject(ctx context.Context, id int64, upd core.ProjectUpdat
 		if upd.RetentionDays != nil {
 			p.RetentionDays = *upd.RetentionDays
 		}
-		p.ApplyGroupingConfig(upd, db.clock())
+		if err := p.ApplyGroupingConfig(upd, db.clock()); err != nil {
+			return err
+		}
 		if err := p.Validate(); err != nil {
 			return err
 		}

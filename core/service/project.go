@@ -53,6 +53,10 @@ func (s *Service) FindProject(ctx context.Context, id int64) (*core.Project, err
 // ignored). ENOTFOUND for an unknown project, ECONFLICT for a name in use.
 func (s *Service) UpdateProject(ctx context.Context, id int64, upd core.ProjectUpdate) (*core.Project, error) {
 	upd.GroupingTransition = s.GroupingTransition
+	if upd.GroupingConfig != nil && *upd.GroupingConfig == "" {
+		// "" is the default, stored as what it is now.
+		upd.GroupingConfig = &s.DefaultGroupingConfig
+	}
 	if upd.Name != nil && *upd.Name == "" {
 		return nil, core.FieldErrorf("name", "name must not be empty")
 	}

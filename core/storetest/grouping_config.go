@@ -63,6 +63,34 @@ var groupingConfigTests = []test{
 		_, err = s.UpdateProject(ctx, p.ID, core.ProjectUpdate{GroupingConfig: &bad})
 		wantCode(t, "UpdateProject(unknown config)", err, core.EINVALID)
 	}},
+	{"EndTransition", func(t *testing.T, s core.Store) {
+		ctx := context.Background()
+		p := &core.Project{Name: "end", GroupingConfig: core.GroupingConfig2023}
+		must(t, "CreateProject", s.CreateProject(ctx, p))
+		soon := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+		_, err := s.UpdateProject(ctx, p.ID, core.ProjectUpdate{GroupingTransitionUntil: &soon})
+		wantCode(t, "UpdateProject(until without a transition)", err, core.EINVALID)
+		cfg := core.GroupingConfig2026
+		_, err = s.UpdateProject(ctx, p.ID, core.ProjectUpdate{GroupingConfig: &cfg, GroupingTransition: 30 * 24 * time.Hour})
+		must(t, "UpdateProject(config)", err)
+		// A shorter transition keeps the previous configuration until then.
+		got, err := s.UpdateProject(ctx, p.ID, core.ProjectUpdate{GroupingTransitionUntil: &soon})
+		must(t, "UpdateProject(shorter)", err)
+		for _, q := range []*core.Project{got, mustFind(t, s, p.ID)} {
+			if q.PreviousGroupingConfig != core.GroupingConfig2023 || q.GroupingTransitionUntil == nil || !q.GroupingTransitionUntil.Equal(soon) {
+				t.Errorf("shortened: previous %q until %v, want %s until %v", q.PreviousGroupingConfig, q.GroupingTransitionUntil, core.GroupingConfig2023, soon)
+			}
+		}
+		// An end in the past ends it now: the old configuration is dropped.
+		past := time.Now().Add(-time.Minute)
+		got, err = s.UpdateProject(ctx, p.ID, core.ProjectUpdate{GroupingTransitionUntil: &past})
+		must(t, "UpdateProject(end)", err)
+		for _, q := range []*core.Project{got, mustFind(t, s, p.ID)} {
+			if q.GroupingConfig != cfg || q.PreviousGroupingConfig != "" || q.GroupingTransitionUntil != nil {
+				t.Errorf("ended: config %q previous %q until %v", q.GroupingConfig, q.PreviousGroupingConfig, q.GroupingTransitionUntil)
+			}
+		}
+	}},
 }
 
 func mustFind(t *testing.T, s core.Store, id int64) *core.Project {

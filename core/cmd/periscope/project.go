@@ -26,6 +26,7 @@ func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	name := fs.String("name", "", "project name (required)")
 	rate := fs.Int("rate-limit", 0, "accepted events per minute for the project (0: none)")
 	retention := fs.Int("retention-days", 0, "days to keep events (0: the server's default, retention.days)")
+	grouping := fs.String("grouping-config", "", "Sentry grouping configuration: newstyle:2023-01-11 or newstyle:2026-01-20 (default: the server's grouping.default_config)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -36,7 +37,7 @@ func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if *name == "" {
 		return withCode(exitUsage, fmt.Errorf("--name is required"))
 	}
-	p := &core.Project{Name: *name, RateLimit: *rate, RetentionDays: *retention}
+	p := &core.Project{Name: *name, RateLimit: *rate, RetentionDays: *retention, GroupingConfig: *grouping}
 	if err := p.Validate(); err != nil {
 		return withCode(exitUsage, fmt.Errorf("%s", core.ErrorMessage(err)))
 	}
@@ -65,7 +66,7 @@ func runProjectCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	created, err := c.CreateProject(ctx, adminclient.ProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays})
+	created, err := c.CreateProject(ctx, adminclient.ProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays, GroupingConfig: p.GroupingConfig})
 	if err != nil {
 		return apiErr(err)
 	}
@@ -104,7 +105,7 @@ func periscopeAnswers(ctx context.Context, base string) bool {
 // first) through the same use case as the admin API, builds the DSN from this shell's public URL, and says so on
 // stderr.
 func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, asJSON bool, stdout, stderr io.Writer) error {
-	in := service.CreateProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays}
+	in := service.CreateProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays, GroupingConfig: p.GroupingConfig}
 	store, desc, err := openStore(ctx, c)
 	if err != nil {
 		return err

@@ -71,7 +71,7 @@ func TestProjectCreateWithoutServerWarns(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close() // nothing listens there now
 	db := filepath.Join(t.TempDir(), "periscope.db")
-	cfg := writeConfig(t, fmt.Sprintf("server:\n  port: %d\ndatabase:\n  sqlite:\n    path: %s\n", port, db))
+	cfg := writeConfig(t, fmt.Sprintf("server:\n  port: %d\ndatabase:\n  sqlite:\n    path: %s\ngrouping:\n  default_config: newstyle:2026-01-20\n", port, db))
 	out, errOut, code := runCLI(t, "project", "create", "--name", "offline", "--config", cfg)
 	m := dsnLine.FindStringSubmatch(out)
 	public := fmt.Sprintf("http://127.0.0.1:%d", port)
