@@ -79,6 +79,9 @@ func writeIndented(b *strings.Builder, s, ind string) {
 type DiffEvent struct {
 	IssueID int64
 	Event   *core.EventData
+	// Config is the grouping configuration the event's project uses ("":
+	// the engine's default); NewConfig the one to preview ("": Config).
+	Config, NewConfig string
 }
 
 // DiffReport says what replacing one rule set by another would do to the
@@ -111,15 +114,20 @@ type GroupMerge struct {
 }
 
 // Diff replays events through the old and new engines (nil engines group
-// with the defaults only) and reports which issues would split and which
+// with the defaults only), each under its DiffEvent's configurations, and
+// reports which issues would split and which
 // would merge. Nothing is changed.
 func Diff(old, next *Engine, events []DiffEvent) DiffReport {
 	rep := DiffReport{Events: len(events)}
 	byIssue := map[int64]map[string]int{}
 	byHash := map[string]map[int64]int{}
 	for _, de := range events {
-		oh := old.Group(de.Event).Hash
-		nh := next.Group(de.Event).Hash
+		newConfig := de.NewConfig
+		if newConfig == "" {
+			newConfig = de.Config
+		}
+		oh := old.GroupWithConfig(de.Event, de.Config).Hash
+		nh := next.GroupWithConfig(de.Event, newConfig).Hash
 		if oh != nh {
 			rep.Changed++
 		}

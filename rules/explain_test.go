@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 func TestExplain(t *testing.T) {
@@ -40,11 +42,11 @@ func TestDiff(t *testing.T) {
 	// with issue 1's first event.
 	// Issue 3: an unrelated event: unchanged.
 	events := []DiffEvent{
-		{1, dbEvent("OperationalError", "db.pool")},
-		{1, dbEvent("OperationalError", "cache.redis")},
-		{2, dbEvent("ConnectionRefusedError", "db.client")},
-		{2, dbEvent("ConnectionRefusedError", "db.client")},
-		{3, goEvent()},
+		{IssueID: 1, Event: dbEvent("OperationalError", "db.pool")},
+		{IssueID: 1, Event: dbEvent("OperationalError", "cache.redis")},
+		{IssueID: 2, Event: dbEvent("ConnectionRefusedError", "db.client")},
+		{IssueID: 2, Event: dbEvent("ConnectionRefusedError", "db.client")},
+		{IssueID: 3, Event: goEvent()},
 	}
 	r := Diff(old, next, events)
 	if r.Events != 5 || r.Changed != 3 {
@@ -64,5 +66,29 @@ func TestDiff(t *testing.T) {
 		// Issue 1 still holds two groups under the same rules: the stored
 		// issue ids, not the old engine, define today's groups.
 		t.Errorf("identical engines: %+v", r)
+	}
+}
+
+// TestDiffConfig: a grouping configuration change is previewed like a
+// rule change. Under newstyle:2026-01-20 {{ message }} in a fingerprint is
+// parameterized, so two issues whose messages differ only in a number
+// would merge; keeping the configuration changes nothing.
+func TestDiffConfig(t *testing.T) {
+	msg := func(text string) *core.EventData {
+		return &core.EventData{Platform: "python", LogEntry: &core.LogEntry{Formatted: text}, Fingerprint: []string{"{{ message }}"}}
+	}
+	events := []DiffEvent{
+		{IssueID: 1, Event: msg("payment 1234 failed"), Config: core.GroupingConfig2023, NewConfig: core.GroupingConfig2026},
+		{IssueID: 2, Event: msg("payment 5678 failed"), Config: core.GroupingConfig2023, NewConfig: core.GroupingConfig2026},
+	}
+	r := Diff(nil, nil, events)
+	if r.Changed != 2 || len(r.Merges) != 1 || len(r.Merges[0].Issues) != 2 || len(r.Splits) != 0 {
+		t.Errorf("2023 -> 2026: %+v, want both changed and issues 1 and 2 merged", r)
+	}
+	for i := range events {
+		events[i].NewConfig = ""
+	}
+	if r := Diff(nil, nil, events); r.Changed != 0 || len(r.Merges) != 0 {
+		t.Errorf("same configuration: %+v, want nothing changed", r)
 	}
 }

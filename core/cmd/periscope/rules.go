@@ -20,7 +20,7 @@ var rulesCmd = &resource{name: "rules", note: "They read the rules of --rules, e
 		func(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return runRulesTest(args, stdout, stderr)
 		}},
-	{"diff --rules FILE [--per-issue N]", "replay stored events through new rules and show which issues would split or merge", runRulesDiff},
+	{"diff --rules FILE | --grouping-config ID [--project ID] [--per-issue N]", "replay stored events through new rules or another Sentry grouping configuration and show which issues would split or merge", runRulesDiff},
 }}
 
 // loadRules compiles the rules of --rules, else the grouping section of
@@ -84,13 +84,18 @@ func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("rules diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := configFlag(fs)
-	rulesPath := fs.String("rules", "", "the new rules file (required)")
+	rulesPath := fs.String("rules", "", "the new rules file (default: the configuration's rules)")
+	newConfig := fs.String("grouping-config", "", "preview moving the projects to this Sentry grouping configuration ("+core.GroupingConfig2023+" or "+core.GroupingConfig2026+")")
+	project := fs.Int64("project", 0, "replay only this project's events (default: every project)")
 	perIssue := fs.Int("per-issue", 50, "newest events replayed per issue")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *rulesPath == "" {
-		return withCode(exitUsage, fmt.Errorf("--rules is required"))
+	if *rulesPath == "" && *newConfig == "" {
+		return withCode(exitUsage, fmt.Errorf("--rules or --grouping-config is required"))
+	}
+	if *newConfig != "" && !core.KnownGroupingConfig(*newConfig) {
+		return withCode(exitUsage, fmt.Errorf("--grouping-config %q is not %s or %s", *newConfig, core.GroupingConfig2023, core.GroupingConfig2026))
 	}
 	c, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -100,9 +105,11 @@ func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	newE, err := loadRules(*rulesPath, "")
-	if err != nil {
-		return err
+	newE := oldE
+	if *rulesPath != "" {
+		if newE, err = loadRules(*rulesPath, ""); err != nil {
+			return err
+		}
 	}
 	store, desc, err := openStore(ctx, c)
 	if err != nil {
@@ -112,20 +119,34 @@ func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := store.Ping(ctx); err != nil {
 		return withCode(exitDatabase, fmt.Errorf("%s: %w", desc, err))
 	}
-	events, err := storedEvents(ctx, store, *perIssue)
+	events, err := storedEvents(ctx, store, *project, *perIssue)
 	if err != nil {
 		return err
 	}
+	for i := range events {
+		events[i].NewConfig = *newConfig
+	}
 	fmt.Fprint(stdout, rules.Diff(oldE, newE, events).String())
+	if *newConfig != "" {
+		fmt.Fprintf(stdout, "(after the change, during grouping.transition, an event whose %s hash is new still joins the issue its old hash names)\n", *newConfig)
+	}
 	return nil
 }
 
 // storedEvents reads up to perIssue newest events of every issue of every
-// project, normalized again from their raw payloads.
-func storedEvents(ctx context.Context, store core.Store, perIssue int) ([]rules.DiffEvent, error) {
+// project (of project alone when not 0), normalized again from their raw
+// payloads, each with its project's grouping configuration.
+func storedEvents(ctx context.Context, store core.Store, project int64, perIssue int) ([]rules.DiffEvent, error) {
 	projects, err := store.FindProjects(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if project != 0 {
+		p, err := store.FindProjectByID(ctx, project)
+		if err != nil {
+			return nil, err
+		}
+		projects = []*core.Project{p}
 	}
 	var out []rules.DiffEvent
 	for _, p := range projects {
@@ -149,7 +170,7 @@ func storedEvents(ctx context.Context, store core.Store, perIssue int) ([]rules.
 					if err != nil {
 						continue // kept as stored; it cannot be regrouped
 					}
-					out = append(out, rules.DiffEvent{IssueID: is.ID, Event: data})
+					out = append(out, rules.DiffEvent{IssueID: is.ID, Event: data, Config: p.GroupingConfig})
 				}
 			}
 			if next == "" {
