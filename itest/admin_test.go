@@ -244,6 +244,18 @@ func adminEvents(t *testing.T, c *admClient, p *Project, ids map[string]int64) {
 	}
 	c.wantErr(404, "", "GET", "/api/admin/issues/999999/events/latest", nil)
 
+	var fps struct {
+		Fingerprints []struct {
+			Hash   string `json:"hash"`
+			Config string `json:"config"`
+		} `json:"fingerprints"`
+	}
+	c.want(200, "GET", fmt.Sprintf("/api/admin/issues/%d/fingerprints", ids["alpha"]), nil, &fps)
+	if len(fps.Fingerprints) != 1 || len(fps.Fingerprints[0].Hash) != 32 || fps.Fingerprints[0].Config == "" {
+		t.Errorf("fingerprints of issue alpha: %+v, want its one hash with its configuration", fps.Fingerprints)
+	}
+	c.wantErr(404, "", "GET", "/api/admin/issues/999999/fingerprints", nil)
+
 	ev := fmt.Sprintf("/api/admin/projects/%d/events/%s", p.ID, strings.Repeat("d", 32))
 	var full StoredEvent
 	c.want(200, "GET", ev, nil, &full)
