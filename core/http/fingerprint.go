@@ -10,7 +10,7 @@ func (s *Server) handleListFingerprints(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
-	fps, err := s.Store.FindIssueFingerprints(c.UserContext(), id)
+	fps, err := s.svc().FindIssueFingerprints(c.UserContext(), id)
 	if err != nil {
 		return s.adminError(c, err)
 	}

@@ -144,3 +144,13 @@ func (s *Service) MergeIssues(ctx context.Context, into int64, others []int64) (
 	}
 	return s.Store.MergeIssues(ctx, iss.ID, others)
 }
+
+// FindIssueFingerprints returns the hashes that lead to the issue with the
+// grouping configuration of each (see core.IssueStore), or ENOTFOUND as
+// FindIssue does.
+func (s *Service) FindIssueFingerprints(ctx context.Context, id int64) ([]*core.Fingerprint, error) {
+	if _, err := s.FindIssue(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Store.FindIssueFingerprints(ctx, id)
+}
