@@ -32,6 +32,12 @@ func TestProjectGroupingConfig(t *testing.T) {
 	if p := decode(b); code != 201 || p.GroupingConfig != core.GroupingConfig2026 {
 		t.Fatalf("create: %d %s, want grouping_config %s", code, b, core.GroupingConfig2026)
 	}
+	// "" is the default as it is now: stored as such, no change here.
+	created := decode(b)
+	code, b = s.Admin(t, "PATCH", fmt.Sprintf("/api/admin/projects/%d", created.ID), map[string]any{"grouping_config": ""})
+	if p := decode(b); code != 200 || p.GroupingConfig != core.GroupingConfig2026 || p.PreviousGroupingConfig != "" {
+		t.Errorf("PATCH grouping_config \"\": %d %s, want %s kept without a transition", code, b, core.GroupingConfig2026)
+	}
 	code, b = s.Admin(t, "POST", "/api/admin/projects", map[string]any{"name": "migrated", "grouping_config": core.GroupingConfig2023})
 	p := decode(b)
 	if code != 201 || p.GroupingConfig != core.GroupingConfig2023 {
