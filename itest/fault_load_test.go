@@ -158,3 +158,21 @@ func readyStatus(s *Server) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
+
+// StopAndCheckRefusals stops the load, logs its answers, and fails t when any
+// answer was a 5xx other than 503 or a 429/503 came without Retry-After: a
+// database fault may refuse events, never fail them.
+func (lc *loadClient) StopAndCheckRefusals(t testing.TB) {
+	t.Helper()
+	lc.Stop()
+	st := lc.Statuses()
+	t.Logf("answers %v; %d acknowledged; transport errors %d", st, len(lc.Acked()), lc.errs.Load())
+	for code, n := range st {
+		if code >= 500 && code != 503 {
+			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
+		}
+	}
+	if n := lc.noRetry.Load(); n > 0 {
+		t.Errorf("%d answers 429/503 without Retry-After", n)
+	}
+}

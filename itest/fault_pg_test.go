@@ -138,17 +138,7 @@ func TestFaultPostgresOutageLosesNothing(t *testing.T) {
 	pg.Start()
 	WaitFor(t, 30*time.Second, "/readyz after Postgres is back", func() bool { return readyStatus(s) == 200 })
 	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedDuringOutage+100 })
-	lc.Stop()
-	st := lc.Statuses()
-	t.Logf("answers %v; %d acknowledged; transport errors %d", st, len(lc.Acked()), lc.errs.Load())
-	for code, n := range st {
-		if code >= 500 && code != 503 {
-			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
-		}
-	}
-	if n := lc.noRetry.Load(); n > 0 {
-		t.Errorf("%d answers 429/503 without Retry-After", n)
-	}
+	lc.StopAndCheckRefusals(t)
 	s.Stop()
 	checkAllStored(t, s, db, p.ID, lc.Acked())
 }
