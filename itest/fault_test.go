@@ -119,17 +119,7 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 	}
 	WaitFor(t, 30*time.Second, "/readyz after space returned", func() bool { return readyStatus(s) == 200 })
 	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedWhileFull+100 })
-	lc.Stop()
-	st := lc.Statuses()
-	t.Logf("answers %v; %d acknowledged; transport errors %d", st, len(lc.Acked()), lc.errs.Load())
-	for code, n := range st {
-		if code >= 500 && code != 503 {
-			t.Errorf("%d answers %d: want no 5xx other than 503", n, code)
-		}
-	}
-	if n := lc.noRetry.Load(); n > 0 {
-		t.Errorf("%d answers 429/503 without Retry-After", n)
-	}
+	lc.StopAndCheckRefusals(t)
 	s.Stop()
 	if s.exitErr != nil {
 		t.Fatalf("exit: %v\n%s", s.exitErr, s.Logs())
