@@ -103,3 +103,156 @@ type EventFilter struct {
 	Limit   int // default 100
 	Cursor  string
 }
+
+// ValidStatus reports whether s is an issue status.
+func ValidStatus(s string) bool {
+	return s == StatusUnresolved || s == StatusResolved || s == StatusIgnored
+}
+
+// IssueTitle is the title an event gives its issue: the grouping's title
+// when a rule set one, else the event's.
+func IssueTitle(e *Event) string {
+	if e.Grouping.Title != "" {
+		return e.Grouping.Title
+	}
+	return e.Title
+}
+
+// IssueLevel is the level an event gives its issue ("error" when unset).
+func IssueLevel(e *Event) string {
+	if e.Level == "" {
+		return LevelError
+	}
+	return e.Level
+}
+
+// NewIssue is the issue that event e, with timestamp at, creates: before e
+// is counted (Count 0), unresolved, first and last seen at.
+func NewIssue(e *Event, at time.Time) *Issue {
+	return &Issue{
+		ProjectID: e.ProjectID, Fingerprint: e.Grouping.Hash,
+		Title: IssueTitle(e), Culprit: e.Culprit, Level: IssueLevel(e), Platform: e.Platform,
+		Status: StatusUnresolved, FirstSeen: at, LastSeen: at, LastEventID: e.EventID,
+	}
+}
+
+// IssueEvents is what newly stored events add to their issue.
+type IssueEvents struct {
+	Count     int64     // how many were stored
+	FirstSeen time.Time // the oldest timestamp among them
+	LastSeen  time.Time // the newest timestamp among them
+	Latest    *Event    // the event with timestamp LastSeen
+}
+
+// AddEvents folds newly stored events into is, at now: Count grows,
+// FirstSeen and LastSeen widen, and when the events are at least as new as
+// the issue's LastSeen the issue takes Latest's title, culprit, level,
+// platform and id (latest reports whether it did). Then the status moves
+// as Reopen says; regressed reports a resolved issue reopened.
+func (is *Issue) AddEvents(ev IssueEvents, now time.Time) (latest, regressed bool) {
+	is.Count += ev.Count
+	if ev.FirstSeen.Before(is.FirstSeen) {
+		is.FirstSeen = ev.FirstSeen
+	}
+	if latest = !ev.LastSeen.Before(is.LastSeen); latest {
+		e := ev.Latest
+		is.LastSeen = ev.LastSeen
+		is.Title, is.Culprit, is.Level, is.Platform = IssueTitle(e), e.Culprit, IssueLevel(e), e.Platform
+		is.LastEventID = e.EventID
+	}
+	return latest, is.Reopen(now)
+}
+
+// Reopen moves the status of an issue that has just received events: a
+// resolved issue regresses (becomes unresolved, regressed true); an ignored
+// issue whose ignore has expired (IgnoreExpired) becomes unresolved without
+// being a regression; anything else stays.
+func (is *Issue) Reopen(now time.Time) (regressed bool) {
+	switch {
+	case is.Status == StatusResolved:
+		is.Status, is.ResolvedAt = StatusUnresolved, nil
+		return true
+	case is.IgnoreExpired(now):
+		is.Status, is.IgnoreUntil, is.IgnoreCount = StatusUnresolved, nil, 0
+	}
+	return false
+}
+
+// IgnoreExpired reports whether an ignored issue's ignore is over at now:
+// its Count has reached IgnoreCount ("until N more events", when set) or
+// now is at or past IgnoreUntil (when set). An issue ignored without bounds,
+// or not ignored, never expires.
+func (is *Issue) IgnoreExpired(now time.Time) bool {
+	if is.Status != StatusIgnored {
+		return false
+	}
+	return (is.IgnoreCount > 0 && is.Count >= is.IgnoreCount) ||
+		(is.IgnoreUntil != nil && !now.Before(*is.IgnoreUntil))
+}
+
+// IssueAlertKind is the alert that events landing in an issue raise in the
+// writing transaction: AlertNewIssue when they created it, AlertRegression
+// when they reopened a resolved one, else "" (none).
+func IssueAlertKind(created, regressed bool) string {
+	switch {
+	case created:
+		return AlertNewIssue
+	case regressed:
+		return AlertRegression
+	}
+	return ""
+}
+
+// Update changes is as upd says, at now:
+//   - status resolved sets ResolvedAt (kept when already resolved) and clears
+//     the ignore bounds; unresolved clears ResolvedAt and the bounds;
+//   - status ignored (given, or implied by IgnoreUntil or IgnoreCount) sets
+//     the bounds to exactly what upd gives: IgnoreUntil as is, IgnoreCount as
+//     "this many more events", stored as the Count to reach; none means
+//     ignored until changed.
+//
+// Times are kept in UTC to the microsecond, as stores keep them. An unknown
+// status, ignore bounds with another status, or a non-positive IgnoreCount
+// is EINVALID naming the field, and is is left as it was.
+func (is *Issue) Update(upd IssueUpdate, now time.Time) error {
+	bounded := upd.IgnoreUntil != nil || upd.IgnoreCount != nil
+	status := is.Status
+	switch {
+	case upd.Status != nil:
+		if !ValidStatus(*upd.Status) {
+			return FieldErrorf("status", "status must be unresolved, resolved or ignored")
+		}
+		status = *upd.Status
+	case bounded:
+		status = StatusIgnored
+	default:
+		return nil
+	}
+	if bounded && status != StatusIgnored {
+		return FieldErrorf("status", "ignore_until and ignore_count need status ignored")
+	}
+	if upd.IgnoreCount != nil && *upd.IgnoreCount <= 0 {
+		return FieldErrorf("ignore_count", "ignore_count must be positive")
+	}
+	switch status {
+	case StatusResolved:
+		if is.Status != StatusResolved || is.ResolvedAt == nil {
+			t := now.UTC().Truncate(time.Microsecond)
+			is.ResolvedAt = &t
+		}
+		is.IgnoreUntil, is.IgnoreCount = nil, 0
+	case StatusUnresolved:
+		is.ResolvedAt, is.IgnoreUntil, is.IgnoreCount = nil, nil, 0
+	case StatusIgnored:
+		is.ResolvedAt, is.IgnoreUntil, is.IgnoreCount = nil, nil, 0
+		if upd.IgnoreUntil != nil {
+			t := upd.IgnoreUntil.UTC().Truncate(time.Microsecond)
+			is.IgnoreUntil = &t
+		}
+		if upd.IgnoreCount != nil {
+			is.IgnoreCount = is.Count + *upd.IgnoreCount
+		}
+	}
+	is.Status = status
+	return nil
+}

@@ -40,20 +40,8 @@
 //   - Stop finishes and records in-flight deliveries; if its context ends
 //     first, they are cancelled and left to their lease.
 //
-// # Threshold alerts (Thresholds)
-//
-//   - Rules (config.yaml's alerts.rules) say: Events or more events of one
-//     issue, by event timestamp, within Window raise a "threshold" alert,
-//     at most once per ActionInterval per issue and rule.
-//   - The event writer calls Observe after each commit; a background loop
-//     counts the touched issues' recent events (CountIssueEvents, reading
-//     at most Events index entries) and, when the count is reached, asks
-//     CreateThresholdAlert for the alert, which writes it and its outbox
-//     rows in one transaction unless the rule fired within the interval
-//     (atomic across nodes). Ignored issues and issues a rule's when
-//     filter rejects raise nothing.
-//   - The loop remembers when each (rule, issue) last fired, so an issue in
-//     a storm costs no query until its interval is over.
+// Threshold alerts are raised by package core/threshold; they reach the
+// outbox like every other alert and are delivered here.
 //
 // Host.SendTest delivers a made-up notification at once for the admin
 // API's test route, and Host.ValidateDestination checks a destination

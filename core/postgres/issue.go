@@ -148,7 +148,7 @@ func (db *DB) FindIssues(ctx context.Context, f core.IssueFilter) ([]*core.Issue
 	return issues, next, nil
 }
 
-// UpdateIssue applies upd (see dbutil.ApplyIssueUpdate) and returns the
+// UpdateIssue applies upd (see core.Issue.Update) and returns the
 // issue; ENOTFOUND or EINVALID.
 func (db *DB) UpdateIssue(ctx context.Context, id int64, upd core.IssueUpdate) (*core.Issue, error) {
 	var r *dbutil.IssueRow
@@ -157,7 +157,7 @@ func (db *DB) UpdateIssue(ctx context.Context, id int64, upd core.IssueUpdate) (
 		if r, err = findIssue(ctx, tx, id, true); err != nil {
 			return err
 		}
-		if err := dbutil.ApplyIssueUpdate(&r.Issue, upd, db.clock()); err != nil {
+		if err := r.Issue.Update(upd, db.clock()); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE issues SET status = $1, resolved_at = $2, ignore_until = $3, ignore_count = $4 WHERE id = $5`,

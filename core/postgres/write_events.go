@@ -204,11 +204,7 @@ func (b *batchWriter) updateIssues(ctx context.Context, tx pgx.Tx, aggs []*dbuti
 		}
 		res := &b.results[a.First.Index]
 		res.NewIssue, res.Regressed = a.Created, regressed
-		if a.Created || regressed {
-			kind := core.AlertNewIssue
-			if !a.Created {
-				kind = core.AlertRegression
-			}
+		if kind := core.IssueAlertKind(a.Created, regressed); kind != "" {
 			al.project, al.issue = append(al.project, a.ProjectID), append(al.issue, a.IssueID)
 			al.kind, al.eventID, al.idx = append(al.kind, kind), append(al.eventID, a.First.E.EventID), append(al.idx, a.First.Index)
 		}

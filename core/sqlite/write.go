@@ -268,12 +268,9 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		}
 		res := &b.results[a.First.Index]
 		res.NewIssue, res.Regressed = a.Created, regressed
-		kind := core.AlertNewIssue
-		if !a.Created {
-			if !regressed {
-				continue
-			}
-			kind = core.AlertRegression
+		kind := core.IssueAlertKind(a.Created, regressed)
+		if kind == "" {
+			continue
 		}
 		ar, err := insertAlert.ExecContext(ctx, a.ProjectID, a.IssueID, kind, a.First.E.EventID, us(b.now))
 		if err != nil {

@@ -7,11 +7,13 @@ import (
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/config"
 	"github.com/periscope-hq/periscope/core/notify"
+	"github.com/periscope-hq/periscope/core/threshold"
 )
 
 // checkConfig reports, one line per problem each naming its key, what the
 // packages using the configuration's plain values find wrong with them:
-// core/notify's host settings, destination filters and alert rules.
+// core/notify's host settings and destination filters, core/threshold's
+// alert rules.
 // (core/config itself checks only what needs no other package.)
 func checkConfig(c *config.Config) []string {
 	var p []string
@@ -33,7 +35,7 @@ func checkConfig(c *config.Config) []string {
 			p = append(p, fmt.Sprintf("notify.destinations[%d].when: %s", i, core.ErrorMessage(err)))
 		}
 	}
-	if err := notify.ValidateRules(alertRules(c)); err != nil {
+	if err := threshold.ValidateRules(alertRules(c)); err != nil {
 		add("alerts.", "alerts.rules", err)
 	}
 	return p
@@ -89,11 +91,11 @@ func notifyConfig(c *config.Config) notify.Config {
 	}
 }
 
-// alertRules is alerts.rules as core/notify's rules.
-func alertRules(c *config.Config) []notify.Rule {
-	out := make([]notify.Rule, 0, len(c.Alerts.Rules))
+// alertRules is alerts.rules as core's rules.
+func alertRules(c *config.Config) []core.AlertRule {
+	out := make([]core.AlertRule, 0, len(c.Alerts.Rules))
 	for _, r := range c.Alerts.Rules {
-		out = append(out, notify.Rule{
+		out = append(out, core.AlertRule{
 			Name: r.Name, Kind: r.Kind, Events: r.Events, Window: r.Window,
 			ActionInterval: r.ActionInterval, When: r.When,
 		})

@@ -12,15 +12,16 @@ import (
 	"github.com/periscope-hq/periscope/core/config"
 	"github.com/periscope-hq/periscope/core/notify"
 	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/core/threshold"
 )
 
-// alerting is the delivery side of a running Periscope: the plugin host,
-// the outbox dispatcher and, when alerts.rules has rules, the threshold
-// evaluator.
+// alerting is the alerting side of a running Periscope: the plugin host
+// and the outbox dispatcher (delivery, core/notify) and, when alerts.rules
+// has rules, the threshold evaluator (core/threshold).
 type alerting struct {
 	host       *notify.Host
 	dispatcher *notify.Dispatcher
-	thresholds *notify.Thresholds // nil without rules
+	thresholds *threshold.Evaluator // nil without rules
 }
 
 // startAlerting builds the host and dispatcher from c.Notify, makes the
@@ -41,7 +42,7 @@ func startAlerting(ctx context.Context, c *config.Config, store core.Store, logg
 	a.dispatcher.Events = store
 	a.dispatcher.Logger = logger
 	if len(c.Alerts.Rules) > 0 {
-		th, err := notify.NewThresholds(store, alertRules(c))
+		th, err := threshold.New(store, alertRules(c))
 		if err != nil {
 			_ = host.Close()
 			return nil, withCode(exitConfig, fmt.Errorf("alerts.rules: %w", err))
@@ -55,28 +56,13 @@ func startAlerting(ctx context.Context, c *config.Config, store core.Store, logg
 }
 
 // writer is the store the pipeline writes through: store itself, or with
-// threshold rules a wrapper that shows each committed batch to the
-// evaluator (a map update; the evaluation runs in the background).
+// threshold rules the evaluator's Writer, which shows each committed batch
+// to it (a map update; the evaluation runs in the background).
 func (a *alerting) writer(store pipeline.Store) pipeline.Store {
-	if a == nil || a.thresholds == nil {
+	if a == nil {
 		return store
 	}
-	return observedStore{Store: store, thresholds: a.thresholds}
-}
-
-// observedStore passes committed batches to the threshold evaluator.
-type observedStore struct {
-	pipeline.Store
-	thresholds *notify.Thresholds
-}
-
-// WriteEvents writes through and then reports what was stored.
-func (s observedStore) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core.WriteResult, error) {
-	res, err := s.Store.WriteEvents(ctx, batch)
-	if err == nil {
-		s.thresholds.Observe(batch, res)
-	}
-	return res, err
+	return a.thresholds.Writer(store)
 }
 
 // close stops in order: pending threshold checks, then in-flight

@@ -106,23 +106,6 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 	return ps, nil
 }
 
-// IssueTitle is the title an event gives its issue: the grouping's title
-// when a rule set one, else the event's.
-func IssueTitle(e *core.Event) string {
-	if e.Grouping.Title != "" {
-		return e.Grouping.Title
-	}
-	return e.Title
-}
-
-// IssueLevel is the level an event gives its issue ("error" when unset).
-func IssueLevel(e *core.Event) string {
-	if e.Level == "" {
-		return core.LevelError
-	}
-	return e.Level
-}
-
 // IssueRow is an issue as stored, with the columns core.Issue does not
 // carry.
 type IssueRow struct {
@@ -133,13 +116,7 @@ type IssueRow struct {
 
 // NewIssueRow is the row of an issue that p creates, before p is counted.
 func NewIssueRow(p *Prepared, now time.Time) *IssueRow {
-	e := p.E
-	return &IssueRow{Issue: core.Issue{
-		ProjectID: e.ProjectID, Fingerprint: e.Grouping.Hash,
-		Title: IssueTitle(e), Culprit: e.Culprit, Level: IssueLevel(e), Platform: e.Platform,
-		Status: core.StatusUnresolved, FirstSeen: p.Timestamp, LastSeen: p.Timestamp,
-		LastEventID: e.EventID,
-	}, Environment: e.Environment, Release: e.Release}
+	return &IssueRow{Issue: *core.NewIssue(p.E, p.Timestamp), Environment: p.E.Environment, Release: p.E.Release}
 }
 
 // IssueAgg is what one batch does to one issue: the stored (not duplicate)
@@ -185,32 +162,17 @@ func Aggregate(ps []*Prepared, issueIDs []int64, stored []bool) []*IssueAgg {
 }
 
 // Apply folds the batch into row, the issue as stored (or NewIssueRow for a
-// created one): counters and seen times, the newest event's title, culprit,
-// level, platform, environment and release, and the status. A resolved
-// issue reopens (regressed true); an ignored one comes back once now passes
-// IgnoreUntil or Count reaches IgnoreCount.
+// created one), with core.Issue.AddEvents (counters, seen times, the newest
+// event's fields, and the status: a resolved issue regresses, an expired
+// ignore ends), keeping the newest event's environment and release too.
 func (a *IssueAgg) Apply(row *IssueRow, now time.Time) (regressed bool) {
-	row.Count += a.Count
-	if a.FirstSeen.Before(row.FirstSeen) {
-		row.FirstSeen = a.FirstSeen
+	latest, regressed := row.AddEvents(core.IssueEvents{
+		Count: a.Count, FirstSeen: a.FirstSeen, LastSeen: a.LastSeen, Latest: a.Latest.E,
+	}, now)
+	if latest {
+		row.Environment, row.Release = a.Latest.E.Environment, a.Latest.E.Release
 	}
-	if !a.LastSeen.Before(row.LastSeen) {
-		e := a.Latest.E
-		row.LastSeen = a.LastSeen
-		row.Title, row.Culprit, row.Level, row.Platform = IssueTitle(e), e.Culprit, IssueLevel(e), e.Platform
-		row.LastEventID, row.Environment, row.Release = e.EventID, e.Environment, e.Release
-	}
-	switch row.Status {
-	case core.StatusResolved:
-		row.Status, row.ResolvedAt = core.StatusUnresolved, nil
-		return true
-	case core.StatusIgnored:
-		if (row.IgnoreCount > 0 && row.Count >= row.IgnoreCount) ||
-			(row.IgnoreUntil != nil && !now.Before(*row.IgnoreUntil)) {
-			row.Status, row.IgnoreUntil, row.IgnoreCount = core.StatusUnresolved, nil, 0
-		}
-	}
-	return false
+	return regressed
 }
 
 // HourCount is a counter increment for one key and hour.

@@ -2,6 +2,7 @@ package dbutil_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -87,69 +88,6 @@ func TestLikePattern(t *testing.T) {
 	}
 }
 
-func TestApplyIssueUpdate(t *testing.T) {
-	now := time.Date(2025, 1, 2, 3, 4, 5, 6789, time.UTC)
-	s := func(v string) *string { return &v }
-	n := func(v int64) *int64 { return &v }
-	until := now.Add(time.Hour).Truncate(time.Microsecond)
-	cases := []struct {
-		name   string
-		from   core.Issue
-		upd    core.IssueUpdate
-		want   core.Issue
-		errFor string // the field of an EINVALID error
-	}{
-		{"resolve", core.Issue{Status: "unresolved", Count: 5}, core.IssueUpdate{Status: s("resolved")},
-			core.Issue{Status: "resolved", Count: 5, ResolvedAt: &now}, ""},
-		{"ignore count is relative", core.Issue{Status: "unresolved", Count: 5}, core.IssueUpdate{IgnoreCount: n(10)},
-			core.Issue{Status: "ignored", Count: 5, IgnoreCount: 15}, ""},
-		{"ignore until", core.Issue{Status: "resolved", ResolvedAt: &now}, core.IssueUpdate{Status: s("ignored"), IgnoreUntil: &until},
-			core.Issue{Status: "ignored", IgnoreUntil: &until}, ""},
-		{"unresolve clears", core.Issue{Status: "ignored", IgnoreUntil: &until, IgnoreCount: 3}, core.IssueUpdate{Status: s("unresolved")},
-			core.Issue{Status: "unresolved"}, ""},
-		{"nothing", core.Issue{Status: "ignored", IgnoreCount: 3}, core.IssueUpdate{}, core.Issue{Status: "ignored", IgnoreCount: 3}, ""},
-		{"bad status", core.Issue{}, core.IssueUpdate{Status: s("open")}, core.Issue{}, "status"},
-		{"bounds need ignored", core.Issue{}, core.IssueUpdate{Status: s("resolved"), IgnoreCount: n(1)}, core.Issue{}, "status"},
-		{"count must be positive", core.Issue{}, core.IssueUpdate{IgnoreCount: n(0)}, core.Issue{}, "ignore_count"},
-	}
-	for _, c := range cases {
-		is := c.from
-		err := dbutil.ApplyIssueUpdate(&is, c.upd, now)
-		if c.errFor != "" {
-			var e *core.Error
-			if core.ErrorCode(err) != core.EINVALID || !asError(err, &e) || e.Field != c.errFor {
-				t.Errorf("%s: got %v, want EINVALID on %s", c.name, err, c.errFor)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", c.name, err)
-			continue
-		}
-		want := c.want
-		if want.ResolvedAt != nil {
-			r := now.Truncate(time.Microsecond)
-			want.ResolvedAt = &r
-		}
-		if is.Status != want.Status || is.IgnoreCount != want.IgnoreCount || !eqTime(is.ResolvedAt, want.ResolvedAt) || !eqTime(is.IgnoreUntil, want.IgnoreUntil) {
-			t.Errorf("%s: got %+v, want %+v", c.name, is, want)
-		}
-	}
-}
-
-func asError(err error, e **core.Error) bool {
-	ce, ok := err.(*core.Error)
-	*e = ce
-	return ok
-}
-
-func eqTime(a, b *time.Time) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return a.Equal(*b)
-}
-
 func TestPrepareValidates(t *testing.T) {
 	ok := func() *core.Event {
 		return &core.Event{ProjectID: 1, EventID: "e1", Timestamp: time.Now(), Received: time.Now(), Grouping: core.Grouping{Hash: "h"}}
@@ -166,7 +104,7 @@ func TestPrepareValidates(t *testing.T) {
 		mutate(bad)
 		_, err := dbutil.Prepare([]*core.EventWrite{{Event: ok()}, {Event: bad}})
 		var e *core.Error
-		if !asError(err, &e) || e.Code != core.EINVALID || e.Field != field {
+		if !errors.As(err, &e) || e.Code != core.EINVALID || e.Field != field {
 			t.Errorf("%s: got %v", field, err)
 		}
 	}

@@ -47,18 +47,13 @@ func IssueFilter(f core.IssueFilter) (core.IssueFilter, error) {
 	default:
 		return f, core.FieldErrorf("sort", "sort must be last_seen, first_seen or count")
 	}
-	if f.Status != "" && !ValidStatus(f.Status) {
+	if f.Status != "" && !core.ValidStatus(f.Status) {
 		return f, core.FieldErrorf("status", "status must be unresolved, resolved or ignored")
 	}
 	if f.ProjectID < 0 {
 		return f, core.FieldErrorf("project_id", "project_id must not be negative")
 	}
 	return f, nil
-}
-
-// ValidStatus reports whether s is an issue status.
-func ValidStatus(s string) bool {
-	return s == core.StatusUnresolved || s == core.StatusResolved || s == core.StatusIgnored
 }
 
 // LikePattern returns a LIKE pattern matching q anywhere, with the wildcard

@@ -1,4 +1,4 @@
-package notify
+package threshold
 
 import (
 	"context"
@@ -9,20 +9,21 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/notify"
 )
 
-// ThresholdStore is what Thresholds needs of the store; core.Store
-// implements it.
-type ThresholdStore interface {
+// Store is what an Evaluator needs of the store; core.Store implements
+// it.
+type Store interface {
 	CountIssueEvents(ctx context.Context, issueID int64, since time.Time, limit int) (int, error)
 	CreateThresholdAlert(ctx context.Context, t core.ThresholdAlert) (*core.Alert, bool, error)
 	FindIssueByID(ctx context.Context, id int64) (*core.Issue, error)
 	FindProjectByID(ctx context.Context, id int64) (*core.Project, error)
-	EventFinder
+	notify.EventFinder
 }
 
-// Thresholds raises threshold alerts. The event writer calls Observe after
-// each committed batch; a background loop then checks, for every issue the
+// Evaluator raises threshold alerts. The event writer calls Observe after
+// each committed batch (Writer wraps a store so that it does); a background loop then checks, for every issue the
 // batch touched and every rule, whether the issue now has the rule's
 // number of events within its window, and asks the store to create the
 // alert (with its outbox rows, in one transaction, at most once per action
@@ -31,7 +32,7 @@ type ThresholdStore interface {
 // Evaluation runs after commit: a crash between the commit and the check
 // loses that check, and the issue's next event repeats it (the count is
 // read from the database, so nothing is lost but the moment).
-type Thresholds struct {
+type Evaluator struct {
 	// Logger receives alerts raised and errors; optional.
 	Logger *slog.Logger
 	// Now is the clock; optional (time.Now).
@@ -40,7 +41,7 @@ type Thresholds struct {
 	// dispatcher); optional, must not block.
 	OnAlert func()
 
-	store ThresholdStore
+	store Store
 	rules []compiledRule
 
 	mu      sync.Mutex
@@ -56,8 +57,8 @@ type Thresholds struct {
 }
 
 type compiledRule struct {
-	Rule
-	when *When
+	core.AlertRule
+	when *notify.When
 }
 
 type touch struct {
@@ -70,35 +71,35 @@ type firedKey struct {
 	issue int64
 }
 
-// NewThresholds returns an evaluator of rules (defaults applied) over
-// store, or the first invalid rule's error.
-func NewThresholds(store ThresholdStore, rules []Rule) (*Thresholds, error) {
+// New returns an evaluator of rules (defaults applied) over store, or the
+// rules' errors (ValidateRules).
+func New(store Store, rules []core.AlertRule) (*Evaluator, error) {
 	if err := ValidateRules(rules); err != nil {
 		return nil, err
 	}
-	t := &Thresholds{
+	t := &Evaluator{
 		store: store, pending: map[int64]touch{}, fired: map[firedKey]time.Time{},
 		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
 	}
 	for _, r := range rules {
 		r = r.WithDefaults()
-		w, err := CompileWhen(r.When)
+		w, err := notify.CompileWhen(r.When)
 		if err != nil {
 			return nil, fmt.Errorf("rule %q: %w", r.Name, err)
 		}
-		t.rules = append(t.rules, compiledRule{Rule: r, when: w})
+		t.rules = append(t.rules, compiledRule{AlertRule: r, when: w})
 	}
 	return t, nil
 }
 
-func (t *Thresholds) now() time.Time {
+func (t *Evaluator) now() time.Time {
 	if t.Now != nil {
 		return t.Now()
 	}
 	return time.Now()
 }
 
-func (t *Thresholds) log() *slog.Logger {
+func (t *Evaluator) log() *slog.Logger {
 	if t.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -107,7 +108,7 @@ func (t *Thresholds) log() *slog.Logger {
 
 // Observe records the issues that batch stored new events for (res is
 // WriteEvents' answer for batch). It never blocks.
-func (t *Thresholds) Observe(batch []*core.EventWrite, res []core.WriteResult) {
+func (t *Evaluator) Observe(batch []*core.EventWrite, res []core.WriteResult) {
 	if len(t.rules) == 0 {
 		return
 	}
@@ -120,17 +121,20 @@ func (t *Thresholds) Observe(batch []*core.EventWrite, res []core.WriteResult) {
 		t.pending[r.IssueID] = touch{projectID: e.ProjectID, eventID: e.EventID}
 	}
 	t.mu.Unlock()
-	signal(t.wake)
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Start runs the evaluation loop in the background.
-func (t *Thresholds) Start() {
+func (t *Evaluator) Start() {
 	t.startOnce.Do(func() { go t.loop() })
 }
 
 // Stop evaluates what was observed so far, then stops; if ctx ends first it
 // returns ctx's error and the loop ends after its current check.
-func (t *Thresholds) Stop(ctx context.Context) error {
+func (t *Evaluator) Stop(ctx context.Context) error {
 	t.stopOnce.Do(func() {
 		close(t.stop)
 		t.startOnce.Do(func() { close(t.done) })
@@ -143,7 +147,7 @@ func (t *Thresholds) Stop(ctx context.Context) error {
 	}
 }
 
-func (t *Thresholds) loop() {
+func (t *Evaluator) loop() {
 	defer close(t.done)
 	for {
 		select {
@@ -157,7 +161,7 @@ func (t *Thresholds) loop() {
 }
 
 // run checks every pending issue against every rule.
-func (t *Thresholds) run(ctx context.Context) {
+func (t *Evaluator) run(ctx context.Context) {
 	t.mu.Lock()
 	pending := t.pending
 	t.pending = map[int64]touch{}
@@ -173,20 +177,20 @@ func (t *Thresholds) run(ctx context.Context) {
 
 // check raises rule's alert for the issue when its count is reached and
 // the action interval allows.
-func (t *Thresholds) check(ctx context.Context, r *compiledRule, issueID int64, tc touch) {
+func (t *Evaluator) check(ctx context.Context, r *compiledRule, issueID int64, tc touch) {
 	now := t.now()
 	key := firedKey{r.Name, issueID}
 	t.mu.Lock()
 	last, ok := t.fired[key]
 	t.mu.Unlock()
-	if ok && now.Sub(last) < r.ActionInterval {
+	if ok && r.Quiet(last, now) {
 		return
 	}
-	n, err := t.store.CountIssueEvents(ctx, issueID, now.Add(-r.Window), r.Events)
+	n, err := t.store.CountIssueEvents(ctx, issueID, r.WindowStart(now), r.Events)
 	if err != nil {
 		t.log().Error("alerts: count issue events", "issue", issueID, "rule", r.Name, "err", err)
 		return
-	} else if n < r.Events {
+	} else if !r.Reached(n) {
 		return
 	}
 	issue, err := t.store.FindIssueByID(ctx, issueID)
@@ -196,7 +200,7 @@ func (t *Thresholds) check(ctx context.Context, r *compiledRule, issueID int64, 
 		}
 		return
 	}
-	if issue.Status == core.StatusIgnored {
+	if !issue.RaisesThresholdAlerts() {
 		return
 	}
 	if r.when != nil {
@@ -231,7 +235,7 @@ func (t *Thresholds) check(ctx context.Context, r *compiledRule, issueID int64, 
 
 // matches evaluates the rule's when filter over the issue, its project
 // and the newest event.
-func (t *Thresholds) matches(ctx context.Context, r *compiledRule, issue *core.Issue, tc touch, now time.Time) (bool, error) {
+func (t *Evaluator) matches(ctx context.Context, r *compiledRule, issue *core.Issue, tc touch, now time.Time) (bool, error) {
 	project, err := t.store.FindProjectByID(ctx, issue.ProjectID)
 	if err != nil {
 		return false, err
@@ -245,11 +249,11 @@ func (t *Thresholds) matches(ctx context.Context, r *compiledRule, issue *core.I
 		Issue:   issue,
 		Project: project,
 	}
-	return r.when.Match(BuildPayload(n, ev, ""))
+	return r.when.Match(notify.BuildPayload(n, ev, ""))
 }
 
 // forget drops suppression entries older than every rule's interval.
-func (t *Thresholds) forget() {
+func (t *Evaluator) forget() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.fired) < 4096 {

@@ -1,4 +1,4 @@
-package notify
+package threshold
 
 import (
 	"context"
@@ -95,9 +95,9 @@ func (s *fakeThresholdStore) alertCount() int {
 }
 
 // mustThresholds starts an evaluator over store with a settable clock.
-func mustThresholds(tb testing.TB, store ThresholdStore, clock *atomic.Int64, rules ...Rule) (*Thresholds, *atomic.Int64) {
+func mustThresholds(tb testing.TB, store Store, clock *atomic.Int64, rules ...core.AlertRule) (*Evaluator, *atomic.Int64) {
 	tb.Helper()
-	th, err := NewThresholds(store, rules)
+	th, err := New(store, rules)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func mustThresholds(tb testing.TB, store ThresholdStore, clock *atomic.Int64, ru
 
 // observe hands a batch to th and waits until it has been evaluated
 // (the tests observe from one goroutine, so no other run is in flight).
-func observe(tb testing.TB, th *Thresholds, batch []*core.EventWrite, res []core.WriteResult) {
+func observe(tb testing.TB, th *Evaluator, batch []*core.EventWrite, res []core.WriteResult) {
 	tb.Helper()
 	before := th.runs.Load()
 	th.Observe(batch, res)
@@ -123,7 +123,7 @@ func TestThresholdRaisesOncePerInterval(t *testing.T) {
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	var clock atomic.Int64
 	clock.Store(start.UnixNano())
-	th, kicks := mustThresholds(t, store, &clock, Rule{Name: "storm", Events: 5, Window: 10 * time.Minute, ActionInterval: time.Hour})
+	th, kicks := mustThresholds(t, store, &clock, core.AlertRule{Name: "storm", Events: 5, Window: 10 * time.Minute, ActionInterval: time.Hour})
 	issue := &core.Issue{ID: 7, ProjectID: 1, Status: core.StatusUnresolved, Level: "error"}
 
 	writeObserve(t, th, store, issue, 4, start)
@@ -158,7 +158,7 @@ func TestThresholdRaisesOncePerInterval(t *testing.T) {
 }
 
 // writeObserve writes n events of the issue at ts and observes them.
-func writeObserve(tb testing.TB, th *Thresholds, store *fakeThresholdStore, issue *core.Issue, n int, ts time.Time) {
+func writeObserve(tb testing.TB, th *Evaluator, store *fakeThresholdStore, issue *core.Issue, n int, ts time.Time) {
 	tb.Helper()
 	batch, res := store.write(issue, n, ts)
 	observe(tb, th, batch, res)
@@ -168,11 +168,11 @@ func TestThresholdSkips(t *testing.T) {
 	start := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 	var clock atomic.Int64
 	clock.Store(start.UnixNano())
-	rule := Rule{Name: "prod-errors", Events: 2, Window: time.Minute, When: `event.environment == "production" && issue.level == "fatal"`}
+	rule := core.AlertRule{Name: "prod-errors", Events: 2, Window: time.Minute, When: `event.environment == "production" && issue.level == "fatal"`}
 
 	t.Run("Duplicates", func(t *testing.T) {
 		store := newFakeThresholdStore()
-		th, _ := mustThresholds(t, store, &clock, Rule{Name: "two", Events: 2, Window: time.Minute})
+		th, _ := mustThresholds(t, store, &clock, core.AlertRule{Name: "two", Events: 2, Window: time.Minute})
 		batch, res := store.write(&core.Issue{ID: 1, ProjectID: 1, Status: core.StatusUnresolved}, 2, start)
 		for i := range res {
 			res[i].Duplicate = true
@@ -200,7 +200,7 @@ func TestThresholdSkips(t *testing.T) {
 	})
 	t.Run("Ignored", func(t *testing.T) {
 		store := newFakeThresholdStore()
-		th, _ := mustThresholds(t, store, &clock, Rule{Name: "two", Events: 2, Window: time.Minute})
+		th, _ := mustThresholds(t, store, &clock, core.AlertRule{Name: "two", Events: 2, Window: time.Minute})
 		writeObserve(t, th, store, &core.Issue{ID: 1, ProjectID: 1, Status: core.StatusIgnored}, 3, start)
 		if n := store.alertCount(); n != 0 {
 			t.Errorf("an ignored issue raised %d alerts", n)
@@ -210,7 +210,7 @@ func TestThresholdSkips(t *testing.T) {
 
 func TestThresholdStopEvaluatesPending(t *testing.T) {
 	store := newFakeThresholdStore()
-	th, err := NewThresholds(store, []Rule{{Name: "two", Events: 2, Window: time.Hour}})
+	th, err := New(store, []core.AlertRule{{Name: "two", Events: 2, Window: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func TestThresholdStopEvaluatesPending(t *testing.T) {
 }
 
 func TestRuleValidation(t *testing.T) {
-	err := ValidateRules([]Rule{
+	err := ValidateRules([]core.AlertRule{
 		{Name: "ok", Events: 10, Window: time.Minute},
 		{Name: "", Kind: "loud", Events: 0, Window: 0, ActionInterval: time.Millisecond, When: `issue.levle == "x"`},
 		{Name: "ok", Events: 1, Window: time.Minute},
@@ -242,8 +242,21 @@ func TestRuleValidation(t *testing.T) {
 	if strings.Contains(got, "field=rules[0].") {
 		t.Errorf("the valid rule was reported:\n%s", got)
 	}
-	r := Rule{Name: "x", Events: 1, Window: time.Minute}.WithDefaults()
-	if r.Kind != RuleThreshold || r.ActionInterval != DefaultRuleActionInterval {
+	r := core.AlertRule{Name: "x", Events: 1, Window: time.Minute}.WithDefaults()
+	if r.Kind != core.RuleThreshold || r.ActionInterval != core.DefaultRuleActionInterval {
 		t.Errorf("defaults: %+v", r)
+	}
+}
+
+// waitFor polls cond until it holds, failing after a generous deadline
+// (a hang guard, not a speed assertion).
+func waitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
