@@ -1,0 +1,149 @@
+// Package sqlq is the Go that core/sqlite and core/postgres would
+// otherwise write twice around their SQL: a Conn interface each store
+// adapts its pool and transactions to, queries written once with ?
+// placeholders (Rebind numbers them for Postgres), a Where builder, and
+// row scanners over the Scanner interface. Times are time.Time in and out
+// of a Conn: each adapter stores and reads them as its schema does (Unix
+// microseconds in SQLite, timestamptz in Postgres, always UTC).
+//
+// The SQL that really differs between the dialects (upserts, locks,
+// RETURNING, COPY, batch writes) stays in each store; what is here is
+// the SQL both run unchanged but for placeholders and Dialect.ILike.
+package sqlq
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Scanner reads one row: *sql.Row, *sql.Rows, pgx.Row and pgx.Rows are
+// scanners.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// Conn runs SQL written with ? placeholders on one store's connection or
+// transaction. Scan destinations of type *time.Time and **time.Time (NULL
+// as nil) receive UTC times, and time.Time and *time.Time arguments are
+// stored as the schema stores times.
+type Conn interface {
+	// Dialect says which SQL the connection speaks.
+	Dialect() Dialect
+	// QueryRow runs a query for one row; its Scan returns an error
+	// matching sql.ErrNoRows when there is none.
+	QueryRow(ctx context.Context, query string, args ...any) Scanner
+	// Query runs a query and calls each for every row, in order, stopping
+	// at the first error each returns (which Query returns).
+	Query(ctx context.Context, query string, args []any, each func(Scanner) error) error
+	// Exec runs a statement and returns the number of rows it affected.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+}
+
+// Dialect is what the shared SQL needs to know of a database.
+type Dialect struct {
+	// Name prefixes error messages ("sqlite", "postgres").
+	Name string
+	// ILike is the case-insensitive LIKE operator ("LIKE" in SQLite,
+	// whose LIKE already ignores ASCII case; "ILIKE" in Postgres).
+	ILike string
+	// Numbered placeholders ($1, $2, ...) instead of ?; such a dialect
+	// also takes a list as one array argument (In).
+	Numbered bool
+	// TextCast is what reads a JSON column as text ("::text" in Postgres,
+	// whose jsonb columns are not text; "" in SQLite).
+	TextCast string
+}
+
+// In is the condition "col is one of ids" and its arguments: one array
+// argument where the dialect takes arrays, else one placeholder per id.
+func (d Dialect) In(col string, ids []int64) (string, []any) {
+	if d.Numbered {
+		return col + " = ANY(?)", []any{ids}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+}
+
+// Rebind returns query with its ? placeholders as the dialect writes
+// them. A ? inside a quoted string or identifier is left alone.
+func (d Dialect) Rebind(query string) string {
+	if !d.Numbered || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// Where collects AND-ed conditions, each written with ? placeholders, and
+// their arguments in order.
+type Where struct {
+	conds []string
+	args  []any
+}
+
+// Add appends a condition and the arguments of its placeholders.
+func (w *Where) Add(cond string, args ...any) {
+	w.conds, w.args = append(w.conds, cond), append(w.args, args...)
+}
+
+// SQL is " WHERE c1 AND c2 ..." or "" without conditions.
+func (w *Where) SQL() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// Args returns the arguments so far followed by more.
+func (w *Where) Args(more ...any) []any {
+	return append(append([]any(nil), w.args...), more...)
+}
+
+// IsNoRows reports whether err says a query returned no row.
+func IsNoRows(err error) bool {
+	return errors.Is(err, sql.ErrNoRows)
+}
+
+// Collect runs query on c and scans every row with scan, returning a
+// non-nil slice.
+func Collect[T any](ctx context.Context, c Conn, query string, args []any, scan func(Scanner) (T, error)) ([]T, error) {
+	out := []T{}
+	err := c.Query(ctx, query, args, func(s Scanner) error {
+		v, err := scan(s)
+		if err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

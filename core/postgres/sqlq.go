@@ -1,0 +1,63 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
+)
+
+// dialect is Postgres', for the SQL shared with core/sqlite.
+var dialect = sqlq.Dialect{Name: "postgres", ILike: "ILIKE", Numbered: true, TextCast: "::text"}
+
+// conn adapts a pool or transaction to sqlq.Conn: placeholders are
+// numbered, and times come out in UTC.
+type conn struct{ q querier }
+
+func (c conn) Dialect() sqlq.Dialect { return dialect }
+
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlq.Scanner {
+	return utcScanner{c.q.QueryRow(ctx, dialect.Rebind(query), args...)}
+}
+
+func (c conn) Query(ctx context.Context, query string, args []any, each func(sqlq.Scanner) error) error {
+	rows, err := c.q.Query(ctx, dialect.Rebind(query), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	s := utcScanner{rows}
+	for rows.Next() {
+		if err := each(s); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := c.q.Exec(ctx, dialect.Rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+// utcScanner turns the *time.Time and **time.Time destinations it scans
+// to UTC.
+type utcScanner struct{ s sqlq.Scanner }
+
+func (u utcScanner) Scan(dest ...any) error {
+	if err := u.s.Scan(dest...); err != nil {
+		return err
+	}
+	for _, x := range dest {
+		switch p := x.(type) {
+		case *time.Time:
+			*p = p.UTC()
+		case **time.Time:
+			*p = utcPtr(*p)
+		}
+	}
+	return nil
+}
