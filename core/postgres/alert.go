@@ -2,29 +2,19 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-const destinationCols = `id, coalesce(project_id, 0), name, plugin, config::text, when_expr, source, created_at`
+var destinationCols = sqlq.DestinationCols(dialect)
 
 func scanDestination(s pgx.Row) (*core.Destination, error) {
-	var d core.Destination
-	var config string
-	if err := s.Scan(&d.ID, &d.ProjectID, &d.Name, &d.Plugin, &config, &d.When, &d.Source, &d.CreatedAt); err != nil {
-		return nil, err
-	}
-	d.CreatedAt = d.CreatedAt.UTC()
-	var err error
-	if d.Config, err = dbutil.DecodeConfig([]byte(config)); err != nil {
-		return nil, fmt.Errorf("destination %d config: %w", d.ID, err)
-	}
-	return &d, nil
+	return sqlq.ScanDestination(utcScanner{s})
 }
 
 // nullID stores project 0 ("every project") as NULL.
@@ -63,70 +53,28 @@ func (db *DB) CreateDestination(ctx context.Context, d *core.Destination) error 
 // FindDestinations returns the project's destinations and the global ones,
 // by id; ENOTFOUND for an unknown project. Project 0 lists the global ones.
 func (db *DB) FindDestinations(ctx context.Context, projectID int64) ([]*core.Destination, error) {
-	if projectID != 0 {
-		if err := projectExists(ctx, db.pool, projectID); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := db.pool.Query(ctx, `SELECT `+destinationCols+` FROM destinations
-		WHERE project_id = $1 OR project_id IS NULL ORDER BY id`, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find destinations: %w", err)
-	}
-	ds, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*core.Destination, error) { return scanDestination(r) })
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find destinations: %w", err)
-	}
-	if ds == nil {
-		ds = []*core.Destination{}
-	}
-	return ds, nil
+	return sqlq.FindDestinations(ctx, conn{db.pool}, projectID)
 }
 
 func projectExists(ctx context.Context, q querier, id int64) error {
-	var one int
-	err := q.QueryRow(ctx, `SELECT 1 FROM projects WHERE id = $1`, id).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return core.Errorf(core.ENOTFOUND, "project %d not found", id)
-	} else if err != nil {
-		return fmt.Errorf("postgres: find project: %w", err)
-	}
-	return nil
+	return sqlq.ProjectExists(ctx, conn{q}, id)
 }
 
 // DeleteDestination removes the project's destination (project 0: a global
 // one) and, by cascade, its notifications; ENOTFOUND when there is none.
 func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error {
-	tag, err := db.pool.Exec(ctx, `DELETE FROM destinations WHERE id = $1 AND coalesce(project_id, 0) = $2`, id, projectID)
-	if err != nil {
-		return fmt.Errorf("postgres: delete destination: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		return core.Errorf(core.ENOTFOUND, "destination %d not found", id)
-	}
-	return nil
+	return sqlq.DeleteDestination(ctx, conn{db.pool}, projectID, id)
 }
 
-const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at, rule`
+const (
+	alertCols        = sqlq.AlertCols
+	notificationCols = sqlq.NotificationCols
+)
 
-func scanAlert(s pgx.Row) (*core.Alert, error) {
-	var a core.Alert
-	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &a.CreatedAt, &a.AcknowledgedAt, &a.Rule); err != nil {
-		return nil, err
-	}
-	a.CreatedAt, a.AcknowledgedAt = a.CreatedAt.UTC(), utcPtr(a.AcknowledgedAt)
-	return &a, nil
-}
-
-const notificationCols = `id, alert_id, destination_id, state, attempts, next_attempt_at, last_error, delivered_at, idempotency_key`
+func scanAlert(s pgx.Row) (*core.Alert, error) { return sqlq.ScanAlert(utcScanner{s}) }
 
 func scanNotification(s pgx.Row) (*core.Notification, error) {
-	var n core.Notification
-	if err := s.Scan(&n.ID, &n.AlertID, &n.DestinationID, &n.State, &n.Attempts, &n.NextAttemptAt, &n.LastError, &n.DeliveredAt, &n.IdempotencyKey); err != nil {
-		return nil, err
-	}
-	n.NextAttemptAt, n.DeliveredAt = n.NextAttemptAt.UTC(), utcPtr(n.DeliveredAt)
-	return &n, nil
+	return sqlq.ScanNotification(utcScanner{s})
 }
 
 func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
@@ -139,36 +87,7 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]
 // FindAlerts returns the project's newest alerts (limit 0: 100) with their
 // notifications; ENOTFOUND for an unknown project.
 func (db *DB) FindAlerts(ctx context.Context, projectID int64, limit int) ([]*core.Alert, error) {
-	limit, err := dbutil.Limit(limit)
-	if err != nil {
-		return nil, err
-	}
-	if err := projectExists(ctx, db.pool, projectID); err != nil {
-		return nil, err
-	}
-	rows, err := db.pool.Query(ctx, `SELECT `+alertCols+` FROM alerts WHERE project_id = $1 ORDER BY id DESC LIMIT $2`, projectID, limit)
-	alerts, err := collect(rows, err, scanAlert)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find alerts: %w", err)
-	}
-	if len(alerts) == 0 {
-		return []*core.Alert{}, nil
-	}
-	byID := map[int64]*core.Alert{}
-	ids := make([]int64, len(alerts))
-	for i, a := range alerts {
-		byID[a.ID], ids[i] = a, a.ID
-	}
-	rows, err = db.pool.Query(ctx, `SELECT `+notificationCols+` FROM notifications WHERE alert_id = ANY($1) ORDER BY id`, ids)
-	ns, err := collect(rows, err, scanNotification)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find notifications: %w", err)
-	}
-	for _, n := range ns {
-		a := byID[n.AlertID]
-		a.Notifications = append(a.Notifications, n)
-	}
-	return alerts, nil
+	return sqlq.FindAlerts(ctx, conn{db.pool}, projectID, limit)
 }
 
 // ClaimNotifications leases up to limit (0: 100) due pending notifications
@@ -273,42 +192,6 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error
 		next = at
 	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
-		var state string
-		err := tx.QueryRow(ctx, `SELECT state FROM notifications WHERE id = $1 FOR UPDATE`, id).Scan(&state)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return core.Errorf(core.ENOTFOUND, "notification %d not found", id)
-		} else if err != nil {
-			return fmt.Errorf("postgres: find notification: %w", err)
-		}
-		var q string
-		var args []any
-		switch {
-		case a.Skipped && state == core.NotificationPending:
-			q, args = `UPDATE notifications SET state = 'skipped', last_error = $1, claimed_until = NULL WHERE id = $2`, []any{a.Err, id}
-		case a.Skipped:
-			return nil
-		case state != core.NotificationPending:
-			q, args = `UPDATE notifications SET attempts = attempts + 1 WHERE id = $1`, []any{id}
-		case a.Err == "":
-			q, args = `UPDATE notifications SET state = 'delivered', attempts = attempts + 1, last_error = '',
-				delivered_at = $1, claimed_until = NULL WHERE id = $2`, []any{at, id}
-		case a.Permanent:
-			q, args = `UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = $1,
-				claimed_until = NULL WHERE id = $2`, []any{a.Err, id}
-		default:
-			q, args = `UPDATE notifications SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2,
-				claimed_until = NULL WHERE id = $3`, []any{a.Err, next, id}
-		}
-		if _, err := tx.Exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("postgres: record attempt: %w", err)
-		}
-		if a.Skipped {
-			return nil
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO notification_attempts (notification_id, at, error, permanent) VALUES ($1, $2, $3, $4)`,
-			id, at, a.Err, a.Permanent); err != nil {
-			return fmt.Errorf("postgres: record attempt: %w", err)
-		}
-		return nil
+		return sqlq.RecordAttempt(ctx, conn{tx}, id, "FOR UPDATE", a, at, next)
 	})
 }

@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // FindDestinationByID returns the destination, global or of any project,
@@ -21,13 +20,7 @@ func (db *DB) FindDestinationByID(ctx context.Context, id int64) (*core.Destinat
 
 // findDestination reads one destination; lock is "" or a locking clause.
 func findDestination(ctx context.Context, q querier, id int64, lock string) (*core.Destination, error) {
-	d, err := scanDestination(q.QueryRow(ctx, `SELECT `+destinationCols+` FROM destinations WHERE id = $1 `+lock, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, core.Errorf(core.ENOTFOUND, "destination %d not found", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("postgres: find destination: %w", err)
-	}
-	return d, nil
+	return sqlq.FindDestination(ctx, conn{q}, id, lock)
 }
 
 // UpdateDestination applies upd; ENOTFOUND, ECONFLICT for a name taken in
@@ -135,103 +128,10 @@ func (db *DB) SyncConfigDestinations(ctx context.Context, ds []*core.Destination
 	})
 }
 
-// FindAlertPage returns one page of a project's alerts, newest first; see
-// core.AlertStore.
+// FindAlertPage returns one page of a project's alerts, newest first,
+// with their notifications and attempt logs.
 func (db *DB) FindAlertPage(ctx context.Context, f core.AlertFilter) ([]*core.Alert, string, error) {
-	if err := f.Validate(); err != nil {
-		return nil, "", err
-	}
-	limit, err := dbutil.Limit(f.Limit)
-	if err != nil {
-		return nil, "", err
-	}
-	cur, hasCur, err := dbutil.DecodeCursor("alerts", f.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := projectExists(ctx, db.pool, f.ProjectID); err != nil {
-		return nil, "", err
-	}
-	where, args := []string{"project_id = $1"}, []any{f.ProjectID}
-	add := func(cond string, a any) {
-		args = append(args, a)
-		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
-	}
-	if f.Kind != "" {
-		add("kind = ?", f.Kind)
-	}
-	if f.IssueID != 0 {
-		add("issue_id = ?", f.IssueID)
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= ?", dbutil.UTC(f.Since))
-	}
-	if hasCur {
-		add("id < ?", cur.ID)
-	}
-	args = append(args, limit+1)
-	rows, err := db.pool.Query(ctx, `SELECT `+alertCols+` FROM alerts WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT $`+strconv.Itoa(len(args)), args...)
-	alerts, err := collect(rows, err, scanAlert)
-	if err != nil {
-		return nil, "", fmt.Errorf("postgres: find alerts: %w", err)
-	}
-	if alerts == nil {
-		alerts = []*core.Alert{}
-	}
-	next := ""
-	if len(alerts) > limit {
-		alerts = alerts[:limit]
-		last := alerts[len(alerts)-1]
-		next = dbutil.EncodeCursor("alerts", dbutil.Cursor{Value: last.ID, ID: last.ID})
-	}
-	if err := loadNotifications(ctx, db.pool, alerts); err != nil {
-		return nil, "", err
-	}
-	return alerts, next, nil
-}
-
-// loadNotifications fills each alert's Notifications, each with its
-// AttemptLog.
-func loadNotifications(ctx context.Context, q querier, alerts []*core.Alert) error {
-	if len(alerts) == 0 {
-		return nil
-	}
-	byID := map[int64]*core.Alert{}
-	ids := make([]int64, len(alerts))
-	for i, a := range alerts {
-		byID[a.ID], ids[i] = a, a.ID
-	}
-	rows, err := q.Query(ctx, `SELECT `+notificationCols+` FROM notifications WHERE alert_id = ANY($1) ORDER BY id`, ids)
-	ns, err := collect(rows, err, scanNotification)
-	if err != nil {
-		return fmt.Errorf("postgres: find notifications: %w", err)
-	}
-	if len(ns) == 0 {
-		return nil
-	}
-	notes := map[int64]*core.Notification{}
-	for _, n := range ns {
-		byID[n.AlertID].Notifications = append(byID[n.AlertID].Notifications, n)
-		notes[n.ID] = n
-	}
-	rows, err = q.Query(ctx, `SELECT a.notification_id, a.at, a.error, a.permanent FROM notification_attempts a
-		JOIN notifications n ON n.id = a.notification_id WHERE n.alert_id = ANY($1) ORDER BY a.id`, ids)
-	if err != nil {
-		return fmt.Errorf("postgres: find notification attempts: %w", err)
-	}
-	var id int64
-	var a core.NotificationAttempt
-	if _, err := pgx.ForEachRow(rows, []any{&id, &a.At, &a.Error, &a.Permanent}, func() error {
-		if n := notes[id]; n != nil {
-			a.At = a.At.UTC()
-			n.AttemptLog = append(n.AttemptLog, a)
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("postgres: find notification attempts: %w", err)
-	}
-	return nil
+	return sqlq.FindAlertPage(ctx, conn{db.pool}, f)
 }
 
 // AcknowledgeAlert sets the alert's AcknowledgedAt unless already set;
@@ -247,7 +147,7 @@ func (db *DB) AcknowledgeAlert(ctx context.Context, id int64, at time.Time) (*co
 	} else if err != nil {
 		return nil, fmt.Errorf("postgres: acknowledge alert: %w", err)
 	}
-	if err := loadNotifications(ctx, db.pool, []*core.Alert{a}); err != nil {
+	if err := sqlq.LoadNotifications(ctx, conn{db.pool}, []*core.Alert{a}); err != nil {
 		return nil, err
 	}
 	return a, nil

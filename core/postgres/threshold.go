@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // CountIssueEvents counts the issue's events with a timestamp at or after
@@ -70,7 +71,7 @@ func (db *DB) CreateThresholdAlert(ctx context.Context, t core.ThresholdAlert) (
 			return fmt.Errorf("postgres: insert notifications: %w", err)
 		}
 		created = true
-		return loadNotifications(ctx, tx, []*core.Alert{a})
+		return sqlq.LoadNotifications(ctx, conn{tx}, []*core.Alert{a})
 	})
 	if err != nil {
 		return nil, false, err

@@ -3,29 +3,18 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-const destinationCols = `id, coalesce(project_id, 0), name, plugin, config, when_expr, source, created_at`
+var destinationCols = sqlq.DestinationCols(dialect)
 
 func scanDestination(s scanner) (*core.Destination, error) {
-	var d core.Destination
-	var config string
-	var created int64
-	if err := s.Scan(&d.ID, &d.ProjectID, &d.Name, &d.Plugin, &config, &d.When, &d.Source, &created); err != nil {
-		return nil, err
-	}
-	d.CreatedAt = tm(created)
-	var err error
-	if d.Config, err = dbutil.DecodeConfig([]byte(config)); err != nil {
-		return nil, fmt.Errorf("destination %d config: %w", d.ID, err)
-	}
-	return &d, nil
+	return sqlq.ScanDestination(timeScanner{s})
 }
 
 // nullID stores project 0 ("every project") as NULL.
@@ -66,130 +55,40 @@ func (db *DB) CreateDestination(ctx context.Context, d *core.Destination) error 
 // FindDestinations returns the project's destinations and the global ones,
 // by id; ENOTFOUND for an unknown project. Project 0 lists the global ones.
 func (db *DB) FindDestinations(ctx context.Context, projectID int64) ([]*core.Destination, error) {
-	if projectID != 0 {
-		if err := projectExists(ctx, db.rdb, projectID); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := db.rdb.QueryContext(ctx, `SELECT `+destinationCols+` FROM destinations
-		WHERE project_id = ? OR project_id IS NULL ORDER BY id`, projectID)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find destinations: %w", err)
-	}
-	defer rows.Close()
-	ds := []*core.Destination{}
-	for rows.Next() {
-		d, err := scanDestination(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: find destinations: %w", err)
-		}
-		ds = append(ds, d)
-	}
-	return ds, rows.Err()
+	return sqlq.FindDestinations(ctx, conn{db.rdb}, projectID)
 }
 
 func projectExists(ctx context.Context, q querier, id int64) error {
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM projects WHERE id = ?`, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.Errorf(core.ENOTFOUND, "project %d not found", id)
-	} else if err != nil {
-		return fmt.Errorf("sqlite: find project: %w", err)
-	}
-	return nil
+	return sqlq.ProjectExists(ctx, conn{q}, id)
 }
 
 // DeleteDestination removes the project's destination (project 0: a global
 // one) and, by cascade, its notifications; ENOTFOUND when there is none.
 func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error {
 	return db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM destinations WHERE id = ? AND coalesce(project_id, 0) = ?`, id, projectID)
-		if err != nil {
-			return fmt.Errorf("sqlite: delete destination: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return core.Errorf(core.ENOTFOUND, "destination %d not found", id)
-		}
-		return nil
+		return sqlq.DeleteDestination(ctx, conn{tx}, projectID, id)
 	})
 }
 
-const alertCols = `id, project_id, issue_id, kind, event_id, created_at, acknowledged_at, rule`
+const (
+	alertCols        = sqlq.AlertCols
+	notificationCols = sqlq.NotificationCols
+)
 
-func scanAlert(s scanner) (*core.Alert, error) {
-	var a core.Alert
-	var created int64
-	var acked sql.NullInt64
-	if err := s.Scan(&a.ID, &a.ProjectID, &a.IssueID, &a.Kind, &a.EventID, &created, &acked, &a.Rule); err != nil {
-		return nil, err
-	}
-	a.CreatedAt, a.AcknowledgedAt = tm(created), tmPtr(acked)
-	return &a, nil
-}
-
-const notificationCols = `id, alert_id, destination_id, state, attempts, next_attempt_at, last_error, delivered_at, idempotency_key`
+func scanAlert(s scanner) (*core.Alert, error) { return sqlq.ScanAlert(timeScanner{s}) }
 
 func scanNotification(s scanner) (*core.Notification, error) {
-	var n core.Notification
-	var next int64
-	var delivered sql.NullInt64
-	if err := s.Scan(&n.ID, &n.AlertID, &n.DestinationID, &n.State, &n.Attempts, &next, &n.LastError, &delivered, &n.IdempotencyKey); err != nil {
-		return nil, err
-	}
-	n.NextAttemptAt, n.DeliveredAt = tm(next), tmPtr(delivered)
-	return &n, nil
+	return sqlq.ScanNotification(timeScanner{s})
 }
 
 // FindAlerts returns the project's newest alerts (limit 0: 100) with their
 // notifications; ENOTFOUND for an unknown project.
 func (db *DB) FindAlerts(ctx context.Context, projectID int64, limit int) ([]*core.Alert, error) {
-	limit, err := dbutil.Limit(limit)
-	if err != nil {
-		return nil, err
-	}
-	if err := projectExists(ctx, db.rdb, projectID); err != nil {
-		return nil, err
-	}
-	alerts, err := queryAlerts(ctx, db.rdb, `WHERE project_id = ? ORDER BY id DESC LIMIT ?`, projectID, limit)
-	if err != nil || len(alerts) == 0 {
-		return alerts, err
-	}
-	byID := map[int64]*core.Alert{}
-	ids := make([]int64, len(alerts))
-	for i, a := range alerts {
-		byID[a.ID], ids[i] = a, a.ID
-	}
-	rows, err := db.rdb.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE alert_id IN (`+placeholders(len(ids))+`) ORDER BY id`, int64Args(ids)...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find notifications: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: find notifications: %w", err)
-		}
-		a := byID[n.AlertID]
-		a.Notifications = append(a.Notifications, n)
-	}
-	return alerts, rows.Err()
+	return sqlq.FindAlerts(ctx, conn{db.rdb}, projectID, limit)
 }
 
 func queryAlerts(ctx context.Context, q querier, where string, args ...any) ([]*core.Alert, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+alertCols+` FROM alerts `+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find alerts: %w", err)
-	}
-	defer rows.Close()
-	alerts := []*core.Alert{}
-	for rows.Next() {
-		a, err := scanAlert(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: find alerts: %w", err)
-		}
-		alerts = append(alerts, a)
-	}
-	return alerts, rows.Err()
+	return sqlq.QueryAlerts(ctx, conn{q}, " "+where, args...)
 }
 
 // ClaimNotifications leases up to limit (0: 100) due pending notifications
@@ -322,42 +221,6 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error
 		next = at
 	}
 	return db.write(ctx, func(tx *sql.Tx) error {
-		var state string
-		err := tx.QueryRowContext(ctx, `SELECT state FROM notifications WHERE id = ?`, id).Scan(&state)
-		if errors.Is(err, sql.ErrNoRows) {
-			return core.Errorf(core.ENOTFOUND, "notification %d not found", id)
-		} else if err != nil {
-			return fmt.Errorf("sqlite: find notification: %w", err)
-		}
-		var q string
-		var args []any
-		switch {
-		case a.Skipped && state == core.NotificationPending:
-			q, args = `UPDATE notifications SET state = 'skipped', last_error = ?, claimed_until = NULL WHERE id = ?`, []any{a.Err, id}
-		case a.Skipped:
-			return nil
-		case state != core.NotificationPending:
-			q, args = `UPDATE notifications SET attempts = attempts + 1 WHERE id = ?`, []any{id}
-		case a.Err == "":
-			q, args = `UPDATE notifications SET state = 'delivered', attempts = attempts + 1, last_error = '',
-				delivered_at = ?, claimed_until = NULL WHERE id = ?`, []any{us(at), id}
-		case a.Permanent:
-			q, args = `UPDATE notifications SET state = 'failed', attempts = attempts + 1, last_error = ?,
-				claimed_until = NULL WHERE id = ?`, []any{a.Err, id}
-		default:
-			q, args = `UPDATE notifications SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,
-				claimed_until = NULL WHERE id = ?`, []any{a.Err, us(next), id}
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("sqlite: record attempt: %w", err)
-		}
-		if a.Skipped {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_attempts (notification_id, at, error, permanent) VALUES (?, ?, ?, ?)`,
-			id, us(at), a.Err, a.Permanent); err != nil {
-			return fmt.Errorf("sqlite: record attempt: %w", err)
-		}
-		return nil
+		return sqlq.RecordAttempt(ctx, conn{tx}, id, "", a, at, next)
 	})
 }

@@ -3,13 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // FindDestinationByID returns the destination, global or of any project,
@@ -19,13 +18,7 @@ func (db *DB) FindDestinationByID(ctx context.Context, id int64) (*core.Destinat
 }
 
 func findDestination(ctx context.Context, q querier, id int64) (*core.Destination, error) {
-	d, err := scanDestination(q.QueryRowContext(ctx, `SELECT `+destinationCols+` FROM destinations WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, core.Errorf(core.ENOTFOUND, "destination %d not found", id)
-	} else if err != nil {
-		return nil, fmt.Errorf("sqlite: find destination: %w", err)
-	}
-	return d, nil
+	return sqlq.FindDestination(ctx, conn{q}, id, "")
 }
 
 // UpdateDestination applies upd; ENOTFOUND, ECONFLICT for a name taken in
@@ -133,105 +126,10 @@ func (db *DB) SyncConfigDestinations(ctx context.Context, ds []*core.Destination
 	})
 }
 
-// FindAlertPage returns one page of a project's alerts, newest first; see
-// core.AlertStore.
+// FindAlertPage returns one page of a project's alerts, newest first,
+// with their notifications and attempt logs.
 func (db *DB) FindAlertPage(ctx context.Context, f core.AlertFilter) ([]*core.Alert, string, error) {
-	if err := f.Validate(); err != nil {
-		return nil, "", err
-	}
-	limit, err := dbutil.Limit(f.Limit)
-	if err != nil {
-		return nil, "", err
-	}
-	cur, hasCur, err := dbutil.DecodeCursor("alerts", f.Cursor)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := projectExists(ctx, db.rdb, f.ProjectID); err != nil {
-		return nil, "", err
-	}
-	where, args := []string{"project_id = ?"}, []any{f.ProjectID}
-	add := func(cond string, a any) { where, args = append(where, cond), append(args, a) }
-	if f.Kind != "" {
-		add("kind = ?", f.Kind)
-	}
-	if f.IssueID != 0 {
-		add("issue_id = ?", f.IssueID)
-	}
-	if !f.Since.IsZero() {
-		add("created_at >= ?", us(f.Since))
-	}
-	if hasCur {
-		add("id < ?", cur.ID)
-	}
-	args = append(args, limit+1)
-	alerts, err := queryAlerts(ctx, db.rdb, `WHERE `+strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT ?`, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(alerts) > limit {
-		alerts = alerts[:limit]
-		last := alerts[len(alerts)-1]
-		next = dbutil.EncodeCursor("alerts", dbutil.Cursor{Value: last.ID, ID: last.ID})
-	}
-	if err := loadNotifications(ctx, db.rdb, alerts); err != nil {
-		return nil, "", err
-	}
-	return alerts, next, nil
-}
-
-// loadNotifications fills each alert's Notifications, each with its
-// AttemptLog.
-func loadNotifications(ctx context.Context, q querier, alerts []*core.Alert) error {
-	if len(alerts) == 0 {
-		return nil
-	}
-	byID := map[int64]*core.Alert{}
-	ids := make([]int64, len(alerts))
-	for i, a := range alerts {
-		byID[a.ID], ids[i] = a, a.ID
-	}
-	in := placeholders(len(ids))
-	rows, err := q.QueryContext(ctx, `SELECT `+notificationCols+` FROM notifications WHERE alert_id IN (`+in+`) ORDER BY id`, int64Args(ids)...)
-	if err != nil {
-		return fmt.Errorf("sqlite: find notifications: %w", err)
-	}
-	notes := map[int64]*core.Notification{}
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlite: find notifications: %w", err)
-		}
-		byID[n.AlertID].Notifications = append(byID[n.AlertID].Notifications, n)
-		notes[n.ID] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlite: find notifications: %w", err)
-	}
-	if len(notes) == 0 {
-		return nil
-	}
-	rows, err = q.QueryContext(ctx, `SELECT a.notification_id, a.at, a.error, a.permanent FROM notification_attempts a
-		JOIN notifications n ON n.id = a.notification_id WHERE n.alert_id IN (`+in+`) ORDER BY a.id`, int64Args(ids)...)
-	if err != nil {
-		return fmt.Errorf("sqlite: find notification attempts: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, at int64
-		var a core.NotificationAttempt
-		if err := rows.Scan(&id, &at, &a.Error, &a.Permanent); err != nil {
-			return fmt.Errorf("sqlite: find notification attempts: %w", err)
-		}
-		a.At = tm(at)
-		if n := notes[id]; n != nil {
-			n.AttemptLog = append(n.AttemptLog, a)
-		}
-	}
-	return rows.Err()
+	return sqlq.FindAlertPage(ctx, conn{db.rdb}, f)
 }
 
 // AcknowledgeAlert sets the alert's AcknowledgedAt unless already set;
@@ -254,7 +152,7 @@ func (db *DB) AcknowledgeAlert(ctx context.Context, id int64, at time.Time) (*co
 			return err
 		}
 		a = alerts[0]
-		return loadNotifications(ctx, tx, alerts)
+		return sqlq.LoadNotifications(ctx, conn{tx}, alerts)
 	})
 	return a, err
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // CountIssueEvents counts the issue's events with a timestamp at or after
@@ -68,7 +69,7 @@ func (db *DB) CreateThresholdAlert(ctx context.Context, t core.ThresholdAlert) (
 			return err
 		}
 		a, created = alerts[0], true
-		return loadNotifications(ctx, tx, alerts)
+		return sqlq.LoadNotifications(ctx, conn{tx}, alerts)
 	})
 	if err != nil {
 		return nil, false, err

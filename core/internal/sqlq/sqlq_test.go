@@ -8,10 +8,10 @@ import (
 func TestRebind(t *testing.T) {
 	pg := Dialect{Numbered: true}
 	for in, want := range map[string]string{
-		`SELECT 1`:                                   `SELECT 1`,
-		`a = ? AND b IN (?, ?)`:                      `a = $1 AND b IN ($2, $3)`,
+		`SELECT 1`:              `SELECT 1`,
+		`a = ? AND b IN (?, ?)`: `a = $1 AND b IN ($2, $3)`,
 		`title LIKE ? ESCAPE '\' OR x = '?' AND y=?`: `title LIKE $1 ESCAPE '\' OR x = '?' AND y=$2`,
-		`"we?rd" = ?`:                                `"we?rd" = $1`,
+		`"we?rd" = ?`: `"we?rd" = $1`,
 	} {
 		if got := pg.Rebind(in); got != want {
 			t.Errorf("Rebind(%q) = %q, want %q", in, got, want)
