@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,25 +70,61 @@ func mountTmpfs(t *testing.T, size int) string {
 	return dir
 }
 
-// fillDisk writes a file in dir until the filesystem is full and returns
-// its path.
-func fillDisk(t *testing.T, dir string) string {
+// keepDiskFull fills the filesystem of dir with a file and keeps it full,
+// as another process filling the disk would: whatever space is freed (the
+// server cutting its WAL) is taken again within milliseconds. The returned
+// func stops and deletes the file, freeing the space.
+func keepDiskFull(t *testing.T, dir string) (free func()) {
 	t.Helper()
 	path := filepath.Join(dir, "filler")
 	f, err := os.Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if errors.Is(err, syscall.ENOSPC) {
-				return path
+	chunk := make([]byte, 16<<10)
+	write := func() error {
+		for {
+			if _, err := f.Write(chunk); err != nil {
+				if errors.Is(err, syscall.ENOSPC) {
+					return nil
+				}
+				return err
 			}
-			t.Fatalf("fill disk: %v", err)
 		}
 	}
+	if err := write(); err != nil { // full when keepDiskFull returns
+		t.Fatalf("fill disk: %v", err)
+	}
+	stop, done := make(chan struct{}), make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			if err := write(); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	free = func() {
+		once.Do(func() {
+			close(stop)
+			if err := <-done; err != nil {
+				t.Errorf("fill disk: %v", err)
+			}
+			f.Close()
+			if err := os.Remove(path); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(free)
+	return free
 }
 
 // TestFaultDiskFullLosesNothing: with the SQLite file on a small tmpfs
@@ -99,10 +136,17 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 	mnt := mountTmpfs(t, 24<<20)
 	s := NewServer(t, DB{Name: "sqlite"}, "database:\n  sqlite:\n    path: "+filepath.Join(mnt, "periscope.db")+"\n")
 	s.Start()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", tail(s.Logs(), 40))
+		}
+	})
 	p := s.CreateProject("full")
 	lc := startLoad(s, p, 8, cleanPayload)
 	WaitFor(t, 20*time.Second, "load", func() bool { return len(lc.Acked()) >= 300 })
-	filler := fillDisk(t, mnt)
+	t.Logf("loaded: %s", diskState(mnt))
+	freeDisk := keepDiskFull(t, mnt)
+	t.Logf("filled: %s", diskState(mnt))
 	WaitFor(t, 30*time.Second, "/readyz to report the full disk", func() bool { return readyStatus(s) == 503 })
 	before := lc.Statuses()
 	WaitFor(t, 20*time.Second, "refusals while the disk is full", func() bool {
@@ -114,10 +158,21 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 		t.Errorf("/readyz while full: %d, want 503", got)
 	}
 	ackedWhileFull := len(lc.Acked())
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
-	WaitFor(t, 30*time.Second, "/readyz after space returned", func() bool { return readyStatus(s) == 200 })
+	t.Logf("refusing: %s", diskState(mnt))
+	freeDisk()
+	t.Logf("freed: %s", diskState(mnt))
+	freed := time.Now()
+	WaitFor(t, 30*time.Second, "/readyz after space returned", func() bool {
+		if readyStatus(s) == 200 {
+			return true
+		}
+		if time.Since(freed) > 5*time.Second {
+			t.Logf("still not ready %v after freeing: %s", time.Since(freed).Round(time.Second), diskState(mnt))
+			freed = freed.Add(5 * time.Second)
+		}
+		return false
+	})
+	t.Logf("ready again: %s", diskState(mnt))
 	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedWhileFull+100 })
 	lc.StopAndCheckRefusals(t)
 	s.Stop()
@@ -133,6 +188,23 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 	if !strings.Contains(s.Logs(), "the database writes again") {
 		t.Errorf("the log does not say writing resumed:\n%s", tail(s.Logs(), 20))
 	}
+}
+
+// diskState describes the filesystem at dir: its free bytes and the size of
+// each file in it, for the log of the disk-full test.
+func diskState(dir string) string {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return err.Error()
+	}
+	out := fmt.Sprintf("free %d KiB", st.Bavail*uint64(st.Bsize)>>10)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if info, err := e.Info(); err == nil {
+			out += fmt.Sprintf(", %s %d KiB", e.Name(), info.Size()>>10)
+		}
+	}
+	return out
 }
 
 // tail returns the last n lines of s.

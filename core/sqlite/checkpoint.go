@@ -3,7 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sync/atomic"
 	"time"
+
+	"github.com/periscope-hq/periscope/core"
 )
 
 // checkpointEvery is how often the background checkpointer copies the WAL
@@ -15,7 +21,9 @@ const checkpointEvery = 250 * time.Millisecond
 // commits (the writer's own auto-checkpoint is kept as a high fallback). A
 // PASSIVE checkpoint never blocks the writer or readers.
 type checkpointer struct {
-	db    *sql.DB
+	db *sql.DB
+	// full is set when a checkpoint failed for a full disk (see DB.room).
+	full  atomic.Bool
 	dirty chan struct{}
 	stop  chan struct{}
 	done  chan struct{}
@@ -51,9 +59,14 @@ func (c *checkpointer) loop() {
 			continue // nothing written since the last checkpoint
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		// Errors (a busy database, a closing one) only delay the next try.
-		_, _ = c.db.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`)
+		// Errors (a busy database, a closing one) only delay the next try,
+		// but one for a full disk makes the next write make room first.
+		var busy, log, done int
+		err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done)
 		cancel()
+		if isFull(err) {
+			c.full.Store(true)
+		}
 	}
 }
 
@@ -63,33 +76,98 @@ func (c *checkpointer) close() error {
 	return c.db.Close()
 }
 
-// writeFailed classifies the error of an event write (storageError) and,
-// when the disk may be full, truncates the WAL: its frames are copied into
-// the database file and the file is cut to nothing, which frees what the
-// WAL held beyond the database's own pages. The caller holds wmu.
+// writeFailed classifies the error of an event write (storageError). When
+// the disk is full, it frees the reserve and cuts the WAL at once (what the
+// failed write appended to it too), and the next write makes room first
+// (see room). The caller holds wmu.
 func (db *DB) writeFailed(ctx context.Context, err error) error {
 	if isFull(err) {
 		db.full = true
-		db.truncateWAL(ctx)
+		db.dropReserve()
+		_ = db.truncateWAL(ctx)
 	}
 	return storageError(err)
 }
 
-// writeSucceeded truncates the WAL once after writes failed for a full
-// disk, so that the WAL left by the failing writes does not keep the disk
-// full once space returns. The caller holds wmu.
-func (db *DB) writeSucceeded(ctx context.Context) {
-	if db.full {
-		db.full = false
-		db.truncateWAL(ctx)
+// room runs before every write transaction (the caller holds wmu). After a
+// write or a checkpoint failed for a full disk, the WAL may hold most of
+// the disk while its frames cannot be copied into the database file, which
+// cannot grow: nothing would ever free that space. So room deletes the
+// reserve file, whose space lets the checkpoint copy the WAL into the
+// database file and cut the WAL to nothing, then writes the reserve again.
+// Only then may the write go on; when the reserve cannot be written, the
+// disk is full of something else, and room returns an EUNAVAILABLE error
+// without writing, until space is freed.
+func (db *DB) room(ctx context.Context) error {
+	if !db.full && !db.ckpt.full.Load() {
+		return nil
 	}
+	db.dropReserve()
+	db.full = true
+	if err := db.truncateWAL(ctx); err != nil && isFull(err) {
+		return storageError(err)
+	}
+	if err := db.makeReserve(); err != nil {
+		return fmt.Errorf("%w (%w)", core.Errorf(core.EUNAVAILABLE, "sqlite cannot write: no room for the %d-byte reserve beside %s", db.reserve, db.path), err)
+	}
+	db.full = false
+	db.ckpt.full.Store(false)
+	return nil
 }
 
-func (db *DB) truncateWAL(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+// truncateWAL copies the WAL into the database file and cuts it to
+// nothing (a TRUNCATE checkpoint); it returns the checkpoint's error. A
+// checkpoint that readers keep from finishing leaves the WAL as it is.
+func (db *DB) truncateWAL(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	// Errors (readers in the way, still no space) only leave the WAL as it is.
-	_, _ = db.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	var busy, log, done int
+	return db.wdb.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done)
+}
+
+// defaultReserve is the size of the reserve file (WithReserve).
+const defaultReserve = 4 << 20
+
+// reservePath is the reserve file: the database's path + "-reserve".
+func (db *DB) reservePath() string { return db.path + "-reserve" }
+
+// makeReserve writes the reserve file unless it is there at its size. Its
+// bytes are random, so that a compressing filesystem stores them all.
+func (db *DB) makeReserve() error {
+	if db.reserve <= 0 {
+		return nil
+	}
+	path := db.reservePath()
+	if st, err := os.Stat(path); err == nil && st.Size() == db.reserve {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	buf := make([]byte, 64<<10)
+	r := rand.NewChaCha8([32]byte{})
+	for left := db.reserve; left > 0 && err == nil; left -= int64(len(buf)) {
+		_, _ = r.Read(buf)
+		_, err = f.Write(buf[:min(left, int64(len(buf)))])
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
+// dropReserve deletes the reserve file, freeing its space.
+func (db *DB) dropReserve() {
+	if db.reserve > 0 {
+		_ = os.Remove(db.reservePath())
+	}
 }
 
 // ProbeWrite commits a transaction that rewrites one row of
@@ -106,6 +184,5 @@ func (db *DB) ProbeWrite(ctx context.Context) error {
 	if err != nil {
 		return db.writeFailed(ctx, err)
 	}
-	db.writeSucceeded(ctx)
 	return nil
 }

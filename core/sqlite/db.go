@@ -34,7 +34,10 @@ type DB struct {
 	issues map[int64]*dbutil.IssueRow
 	fpLim  int // bound of each cache
 	closed bool
-	full   bool // the last event write failed for a full disk (under wmu)
+	full   bool // a write failed for a full disk: make room first (under wmu)
+	// reserve is the size of the file beside the database whose space
+	// is freed for the checkpoint after the disk filled (see room).
+	reserve int64
 }
 
 type fpKey struct {
@@ -53,6 +56,7 @@ type options struct {
 	readConns int
 	cacheSize int
 	sync      string
+	reserve   int64
 }
 
 // WithClock makes the store read the time from c (tests).
@@ -76,12 +80,20 @@ func WithReadConns(n int) Option { return func(o *options) { o.readConns = n } }
 // a full cache is emptied and refills).
 func WithIssueCache(n int) Option { return func(o *options) { o.cacheSize = n } }
 
+// WithReserve sets the size of the reserve file kept beside the database
+// (path + "-reserve", default 4 MiB; 0 keeps none). When the disk fills,
+// its space lets a checkpoint copy the WAL into the database file and cut
+// the WAL, which would otherwise hold the disk full for good; it is written
+// again before the next write. It should exceed what one checkpoint
+// interval (a quarter of a second) adds to the database.
+func WithReserve(n int64) Option { return func(o *options) { o.reserve = n } }
+
 // Open opens (creating it and its parent directory when missing) the SQLite
 // database at path and refuses a schema newer than this binary knows (a
 // *migrations.TooNewError). It applies no migration unless WithMigrate is
 // given: call Migrate; until then Ping reports the pending ones.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
-	o := options{clock: time.Now, readConns: max(2, runtime.GOMAXPROCS(0)), cacheSize: 100_000}
+	o := options{clock: time.Now, readConns: max(2, runtime.GOMAXPROCS(0)), cacheSize: 100_000, reserve: defaultReserve}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -104,7 +116,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := initFile(ctx, path); err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize}
+	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve}
 
 	pragmas := url.Values{}
 	pragmas.Add("_pragma", "busy_timeout(10000)")
@@ -151,6 +163,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.closeAll()
 		return nil, err
 	}
+	// A disk too full for the reserve makes the first write make room.
+	db.full = db.makeReserve() != nil
 	return db, nil
 }
 
@@ -322,6 +336,9 @@ type querier interface {
 // tx runs fn in a transaction on the writer connection; the caller holds
 // wmu.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := db.room(ctx); err != nil {
+		return err
+	}
 	tx, err := db.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)

@@ -156,6 +156,5 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	if err != nil {
 		return db.writeFailed(ctx, err)
 	}
-	db.writeSucceeded(ctx)
 	return nil
 }

@@ -25,3 +25,10 @@ func (db *DB) LimitPagesForTest(ctx context.Context, n int) (int, error) {
 	_, err := db.wdb.ExecContext(ctx, `PRAGMA max_page_count = `+strconv.Itoa(n))
 	return cur, err
 }
+
+// CountEventsForTest counts the stored events.
+func (db *DB) CountEventsForTest(ctx context.Context) (int, error) {
+	var n int
+	err := db.rdb.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
+	return n, err
+}

@@ -113,7 +113,6 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	if err != nil {
 		return nil, db.writeFailed(ctx, err)
 	}
-	db.writeSucceeded(ctx)
 	if len(db.cache)+len(b.learned) > db.fpLim {
 		clear(db.cache)
 	}
