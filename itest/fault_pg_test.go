@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -141,4 +142,53 @@ func TestFaultPostgresOutageLosesNothing(t *testing.T) {
 	lc.StopAndCheckRefusals(t)
 	s.Stop()
 	checkAllStored(t, s, db, p.ID, lc.Acked())
+}
+
+// TestFaultPostgresDiskFullLosesNothing: TestFaultDiskFullLosesNothing on
+// Postgres. The tables are in a tablespace on a small tmpfs (the
+// database's default_tablespace; catalogs and Postgres's WAL stay on the
+// ordinary disk), which fills under load: Postgres then refuses writes
+// with SQLSTATE 53100 disk_full. No acknowledged event may be lost, events
+// are refused with 503/429 while full, /readyz reports not-ready, and the
+// server resumes by itself once space is freed.
+func TestFaultPostgresDiskFullLosesNothing(t *testing.T) {
+	forEachAck(t, func(t *testing.T, config string) {
+		mnt := mountTmpfs(t, 24<<20)
+		pg := startOwnPostgres(t)
+		ts := filepath.Join(mnt, "tablespace")
+		if err := os.Mkdir(ts, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if pg.cred != nil {
+			if err := os.Chown(ts, int(pg.cred.Uid), int(pg.cred.Gid)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, pg.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`CREATE TABLESPACE small LOCATION '` + ts + `'`,
+			`CREATE DATABASE periscope`,
+			`ALTER DATABASE periscope SET default_tablespace = small`,
+		} {
+			if _, err := c.Exec(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		c.Close(ctx)
+		db := DB{Name: "postgres", PostgresURL: strings.Replace(pg.URL(), "/postgres?", "/periscope?", 1)}
+		s := StartServer(t, db, config)
+		p, acked := fillDiskUnderLoad(t, s, mnt)
+		checkAllStored(t, s, db, p.ID, acked)
+		logs := s.Logs()
+		i := strings.Index(logs, "53100")
+		if i < 0 {
+			t.Fatalf("the log never shows Postgres's disk_full (53100): the disk did not fill as meant")
+		}
+		line := logs[strings.LastIndex(logs[:i], "\n")+1:]
+		t.Logf("first disk_full: %s", line[:strings.IndexByte(line+"\n", '\n')])
+	})
 }
