@@ -248,10 +248,22 @@ func tail(s string, n int) string {
 
 // badTextPayload is cleanPayload with, for one event in five, NUL and
 // invalid UTF-8 in the message, tags, exception value and a frame function.
-func badTextPayload(id string, n int64) string {
-	if n%5 != 0 {
-		return cleanPayload(id, n)
+func badTextPayload(id string, n int64) string { return badTextEvery(5)(id, n) }
+
+// badTextEvery returns a payload func giving one event in k bad text, as
+// badTextPayload does, and clean events otherwise.
+func badTextEvery(k int64) func(id string, n int64) string {
+	return func(id string, n int64) string {
+		if n%k != 0 {
+			return cleanPayload(id, n)
+		}
+		return badText(id, n)
 	}
+}
+
+// badText is an event with NUL and invalid UTF-8 in its message, tags,
+// exception value and a frame function.
+func badText(id string, n int64) string {
 	s := fmt.Sprintf(`{"event_id":%q,"level":"error","platform":"go","message":"order %d a\u0000b \xff\xfe",`+
 		`"tags":{"route":"/api/\xc3\x28","nul":"a\u0000b"},"exception":[{"type":"E%d","value":"payment a\u0000b \xe2\x82 failed",`+
 		`"stacktrace":{"frames":[{"function":"main\xff\u0000","module":"main","in_app":true}]}}]}`, id, n, n%50)
@@ -262,50 +274,60 @@ func badTextPayload(id string, n int64) string {
 var rawBytes = strings.NewReplacer(`\xff`, "\xff", `\xfe`, "\xfe", `\xc3`, "\xc3", `\x28`, "\x28", `\xe2`, "\xe2", `\x82`, "\x82")
 
 // TestFaultBadTextUnderLoad: events holding NUL and invalid UTF-8 (one in
-// five) are all stored, none rejected, and do not slow storing down (issue
-// 10.4: five such events a second cut stored events by 93% on Postgres).
-// The two runs share the test's time window; their ratio is logged, and
-// asserted only loosely (0.5), because on a shared 2-core machine two
-// 3-second runs differ by more than the 10% the issue names.
+// five) are all stored, none rejected, and cost the database nothing extra
+// (issue 10.4: on Postgres one such event made the whole batch fail, and
+// the writer retried its 500 events one transaction each, which cut
+// stored events by 93%). The cause is asserted, not the speed: in a clean
+// run and in a bad-text run alike, every batch is written in exactly one
+// transaction, with no retry and no bisection (a refused batch is split,
+// which adds transactions), so bad text costs no transaction per event
+// more than clean text. The stored/s of the two runs is measured by
+// BenchmarkBadTextThroughput.
 func TestFaultBadTextUnderLoad(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
-		var badAcked []string
-		var badProject int64
-		run := func(name string, payload func(string, int64) string, d time.Duration) (stored int64) {
+		// run sends events from payload under load for d and returns the
+		// ids acknowledged and what the pipeline did meanwhile.
+		run := func(name string, payload func(string, int64) string, d time.Duration) (*Project, []string, map[string]int64) {
 			p := s.CreateProject(name)
-			badProject = p.ID
+			before := quietPipeline(t, s)
 			lc := startLoad(s, p, 8, payload)
 			time.Sleep(d)
 			lc.Stop()
+			after := quietPipeline(t, s)
 			acked := lc.Acked()
-			badAcked = acked
-			var stats struct {
-				Pipeline map[string]int64 `json:"pipeline"`
+			delta := map[string]int64{}
+			for k, v := range after {
+				delta[k] = v - before[k]
 			}
-			s.Do("GET", "/api/admin/stats", nil, &stats)
+			t.Logf("%s: %d acknowledged in %v, answers %v; pipeline %v; %.1f events per transaction",
+				name, len(acked), d, lc.Statuses(), delta, float64(delta["stored"])/float64(max(delta["transactions"], 1)))
+			if len(acked) < 100 {
+				t.Fatalf("%s: only %d events acknowledged: too few to tell", name, len(acked))
+			}
+			if delta["transactions"] != delta["batches"] || delta["write_retries"] != 0 || delta["rejected"] != 0 {
+				t.Errorf("%s: %d transactions for %d batches, %d retries, %d rejected: want one transaction per batch, no retry, none rejected",
+					name, delta["transactions"], delta["batches"], delta["write_retries"], delta["rejected"])
+			}
 			checkAllStored(t, s, db, p.ID, acked)
-			t.Logf("%s: %d acknowledged in %v, answers %v, pipeline %v", name, len(acked), d, lc.Statuses(), stats.Pipeline)
-			return int64(len(acked))
+			return p, acked, delta
 		}
-		run("warm-up", cleanPayload, time.Second) // the first run is slower: caches, connections
-		clean := run("clean", cleanPayload, 3*time.Second)
-		var before struct {
-			Pipeline map[string]int64 `json:"pipeline"`
+		run("clean", cleanPayload, 2*time.Second)
+		p, acked, delta := run("bad-text", badTextPayload, 2*time.Second)
+		if delta["stored"] < int64(len(acked)) {
+			t.Errorf("bad-text: %d stored, fewer than the %d acknowledged", delta["stored"], len(acked))
 		}
-		s.Do("GET", "/api/admin/stats", nil, &before)
-		bad := run("bad-text", badTextPayload, 3*time.Second)
 		// A stored bad-text event is served as valid JSON with valid text
 		// (issue 10.5: SQLite served the bytes as sent).
 		var checked int
-		for _, id := range badAcked {
+		for _, id := range acked {
 			if n, _ := strconv.ParseInt(id, 16, 64); n%5 != 0 {
 				continue
 			}
 			var ev struct {
 				Title string `json:"title"`
 			}
-			if code := s.Do("GET", fmt.Sprintf("/api/admin/projects/%d/events/%s", badProject, id), nil, &ev); code != 200 {
+			if code := s.Do("GET", fmt.Sprintf("/api/admin/projects/%d/events/%s", p.ID, id), nil, &ev); code != 200 {
 				t.Fatalf("bad-text event %s: status %d", id, code)
 			}
 			if !utf8.ValidString(ev.Title) || strings.ContainsRune(ev.Title, 0) {
@@ -315,17 +337,24 @@ func TestFaultBadTextUnderLoad(t *testing.T) {
 				break
 			}
 		}
-		var after struct {
-			Pipeline map[string]int64 `json:"pipeline"`
+		if checked == 0 {
+			t.Errorf("no bad-text event was acknowledged")
 		}
-		s.Do("GET", "/api/admin/stats", nil, &after)
-		if r := after.Pipeline["rejected"] - before.Pipeline["rejected"]; r != 0 {
-			t.Errorf("%d events rejected in the bad-text run, want 0 (every event is storable)", r)
-		}
-		ratio := float64(bad) / float64(max(clean, 1))
-		// A throughput ratio is a speed figure, not a test result: on a
-		// shared 2-core machine it ranged from 0.37 to 1.93 between runs of
-		// the same code. It is logged; speed belongs to the benchmarks.
-		t.Logf("stored with bad text / clean = %d / %d = %.2f", bad, clean, ratio)
 	})
+}
+
+// quietPipeline waits until the pipeline of s has written every event it
+// processed and returns its counters (/api/admin/stats "pipeline").
+func quietPipeline(t testing.TB, s *Server) map[string]int64 {
+	t.Helper()
+	var stats struct {
+		Pipeline map[string]int64 `json:"pipeline"`
+	}
+	WaitFor(t, 30*time.Second, "the pipeline to finish writing", func() bool {
+		stats.Pipeline = nil
+		s.Do("GET", "/api/admin/stats", nil, &stats)
+		p := stats.Pipeline
+		return p != nil && p["queued"] == 0 && p["processed"] == p["stored"]+p["duplicates"]+p["rejected"]
+	})
+	return stats.Pipeline
 }
