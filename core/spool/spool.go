@@ -69,12 +69,12 @@ type Spool struct {
 	grp     *group // the Appends whose records are in buf
 	nextSeq uint64
 	bytes   int64
-	segs    []*segment         // oldest first; the last may be open
+	segs    []*segment          // oldest first; the last may be open
 	where   map[uint64]*segment // every record not yet marked done
-	done    []uint64           // Done and waiting for Sync's barrier
-	replay  []loc              // records found at Open and not done, by seq
-	closed  bool               // Append refuses
-	halt    bool               // the flusher exits once buf is empty
+	done    []uint64            // Done and waiting for Sync's barrier
+	replay  []loc               // records found at Open and not done, by seq
+	closed  bool                // Append refuses
+	halt    bool                // the flusher exits once buf is empty
 	// closeCur asks the flusher to close the open segment (its records
 	// are all done) before it writes grp.
 	closeCur bool
