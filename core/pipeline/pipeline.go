@@ -33,10 +33,21 @@
 //     rejected while the others are stored.
 //   - Stop drains: it closes the accepted topic, waits for the workers,
 //     then for the writer to commit everything queued.
+//
+// With a spool (Options.Spool, ingest.ack: spooled), Submit first appends
+// the event to the spool and returns only once it is on disk there (group
+// commit: one fsync for the events submitted meanwhile). An event that
+// leaves the writer for good (stored, a duplicate, kept as rejected, or
+// dropped for a deleted project) is passed to Spool.Done; the spool marks it
+// done once the database's commit is durable (its barrier) and gives the
+// space back. After a crash, Replay hands every event the spool still holds
+// to the workers again, before ingestion accepts new ones; the store knows
+// the ones it already has by event id (duplicates change nothing).
 package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -45,6 +56,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/bus"
+	"github.com/periscope-hq/periscope/core/spool"
 )
 
 // Grouper decides an event's fingerprint (package rules implements it).
@@ -85,6 +97,10 @@ type Options struct {
 	// a read-only or full database before an event meets it (default 5s;
 	// negative disables).
 	ProbeEvery time.Duration
+	// Spool, when set, makes Submit return only once the event is on disk
+	// in it (ingest.ack: spooled); the caller opens it, and closes it
+	// after Stop.
+	Spool *spool.Spool
 }
 
 // Written counts what one write did for one project.
@@ -121,8 +137,15 @@ type Pipeline struct {
 	logger  *slog.Logger
 	opts    Options
 
-	accepted  *bus.Topic[*core.Accepted]
+	accepted  *bus.Topic[*entry]
 	processed *bus.Topic[*item]
+	// slots counts the events published to accepted and not yet taken by
+	// a worker, so that Submit reserves room before it writes to the
+	// spool and the publish after it cannot find the topic full.
+	slots atomic.Int64
+	// spoolErr holds the spool's last write error, nil once a write
+	// succeeded (Writable reports it).
+	spoolErr atomic.Pointer[error]
 
 	stats   Stats
 	stopped atomic.Bool
@@ -141,8 +164,17 @@ type Pipeline struct {
 	downShut  bool          // downCh is closed
 }
 
+// entry is one event on the accepted topic.
+type entry struct {
+	acc    *core.Accepted
+	seq    uint64          // its spool record, 0 without a spool
+	replay *sync.WaitGroup // Replay's, when it is replayed
+}
+
 // item is one processed event (or rejection) on its way to the writer.
 type item struct {
+	seq       uint64          // the event's spool record (0: none)
+	replay    *sync.WaitGroup // Replay's, when it is replayed
 	acc       *core.Accepted
 	event     *core.Event
 	fallbacks []core.Fingerprint // the previous configuration's hash, during a transition
@@ -176,7 +208,7 @@ func New(store Store, grouper Grouper, logger *slog.Logger, opts Options) *Pipel
 		logger:    logger,
 		opts:      opts,
 		downCh:    make(chan struct{}),
-		accepted:  bus.NewTopic[*core.Accepted]("event.accepted", opts.QueueSize),
+		accepted:  bus.NewTopic[*entry]("event.accepted", opts.QueueSize),
 		processed: bus.NewTopic[*item]("event.processed", 4*opts.BatchSize),
 	}
 }
@@ -204,6 +236,7 @@ func (p *Pipeline) probeLoop(prober WriteProber) {
 			return
 		case <-t.C:
 		}
+		p.probeSpool()
 		failing := p.writeErr.Load() != nil
 		if p.writing.Load() || (!failing && time.Since(time.Unix(0, p.lastOK.Load())) < p.opts.ProbeEvery) {
 			continue // the writer's own writes tell
@@ -247,11 +280,14 @@ func (p *Pipeline) setDown(err error) {
 	}
 }
 
-// Submit queues an accepted event without blocking. It returns an
-// ERATELIMITED *core.Error when the queue is full or the pipeline stopping,
-// and the EUNAVAILABLE error of Writable while the database cannot write.
+// Submit queues an accepted event. It returns an ERATELIMITED *core.Error
+// when the queue (or the spool) is full or the pipeline stopping, and the
+// EUNAVAILABLE error of Writable while the database cannot write. Without
+// a spool it never blocks. With one it returns once the event is on disk
+// in the spool, and EUNAVAILABLE when the spool cannot be written (its
+// disk full): then nothing was accepted.
 func (p *Pipeline) Submit(a *core.Accepted) error {
-	if err := p.Writable(); err != nil {
+	if err := p.dbWritable(); err != nil {
 		return err
 	}
 	n := sizeOf(a)
@@ -261,15 +297,128 @@ func (p *Pipeline) Submit(a *core.Accepted) error {
 		p.held.Add(-n)
 		return core.Errorf(core.ERATELIMITED, "the event queue is full")
 	}
-	switch err := p.accepted.TryPublish(a); err {
-	case nil:
-		return nil
-	case bus.ErrFull:
+	if p.slots.Add(1) > int64(p.opts.QueueSize) {
+		p.slots.Add(-1)
 		p.held.Add(-n)
 		return core.Errorf(core.ERATELIMITED, "the event queue is full")
+	}
+	release := func() { p.slots.Add(-1); p.held.Add(-n) }
+	e := &entry{acc: a}
+	if sp := p.opts.Spool; sp != nil {
+		seq, err := sp.Append(encodeAccepted(a))
+		switch {
+		case errors.Is(err, spool.ErrFull):
+			release()
+			return core.Errorf(core.ERATELIMITED, "the spool is full")
+		case errors.Is(err, spool.ErrClosed):
+			release()
+			return core.Errorf(core.ERATELIMITED, "the server is shutting down")
+		case err != nil:
+			release()
+			p.spoolFailed(err)
+			return core.Errorf(core.EUNAVAILABLE, "the spool cannot be written: %v", err)
+		}
+		p.spoolOK()
+		e.seq = seq
+	}
+	switch err := p.accepted.TryPublish(e); {
+	case err == nil:
+		return nil
+	case e.seq != 0:
+		// Stopping: the event is on disk in the spool and the next start
+		// replays it, so it is accepted.
+		release()
+		p.logger.Info("pipeline: stopping; a spooled event is stored at the next start", "event_id", a.EventID)
+		return nil
+	case err == bus.ErrFull:
+		release()
+		return core.Errorf(core.ERATELIMITED, "the event queue is full")
 	default:
-		p.held.Add(-n)
+		release()
 		return core.Errorf(core.ERATELIMITED, "the server is shutting down")
+	}
+}
+
+// Replay stores the events the spool holds from before a crash (or a stop
+// that could not drain): it queues each for processing, waiting for room,
+// and returns their number once every one is stored or kept as rejected,
+// or ctx's error. Call it after Start and before ingestion takes events. A
+// record that cannot be decoded is logged and dropped.
+func (p *Pipeline) Replay(ctx context.Context) (int, error) {
+	sp := p.opts.Spool
+	if sp == nil {
+		return 0, nil
+	}
+	var wg sync.WaitGroup
+	n := 0
+	var perr error
+	err := sp.Replay(func(seq uint64, payload []byte) {
+		if perr != nil {
+			return
+		}
+		a, err := decodeAccepted(payload)
+		if err != nil {
+			p.logger.Error("pipeline: a spooled event cannot be read; dropped", "seq", seq, "err", err)
+			sp.Done(seq)
+			return
+		}
+		for p.slots.Add(1) > int64(p.opts.QueueSize) {
+			p.slots.Add(-1)
+			select {
+			case <-ctx.Done():
+				perr = ctx.Err()
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+		p.held.Add(sizeOf(a))
+		wg.Add(1)
+		if err := p.accepted.Publish(ctx, &entry{acc: a, seq: seq, replay: &wg}); err != nil {
+			wg.Done()
+			p.slots.Add(-1)
+			p.held.Add(-sizeOf(a))
+			perr = err
+			return
+		}
+		n++
+	})
+	if err == nil {
+		err = perr
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return n, err
+}
+
+// spoolFailed records a spool write error for Writable.
+func (p *Pipeline) spoolFailed(err error) {
+	if p.spoolErr.Swap(&err) == nil {
+		p.logger.Error("pipeline: the spool cannot be written; refusing events until it can", "err", err)
+	}
+}
+
+// spoolOK clears a spool write error.
+func (p *Pipeline) spoolOK() {
+	if p.spoolErr.Load() != nil && p.spoolErr.Swap(nil) != nil {
+		p.logger.Info("pipeline: the spool writes again; accepting events")
+	}
+}
+
+// probeSpool checks, while a spool write error is recorded, whether the
+// spool's disk takes writes again.
+func (p *Pipeline) probeSpool() {
+	if p.opts.Spool == nil || p.spoolErr.Load() == nil {
+		return
+	}
+	if err := p.opts.Spool.Probe(); err == nil {
+		p.spoolOK()
 	}
 }
 
@@ -278,6 +427,18 @@ func (p *Pipeline) Submit(a *core.Accepted) error {
 // that keeps it retrying: the database cannot be written (disk full,
 // read-only, unreachable). /readyz reports it.
 func (p *Pipeline) Writable() error {
+	if err := p.dbWritable(); err != nil {
+		return err
+	}
+	if e := p.spoolErr.Load(); e != nil {
+		return core.Errorf(core.EUNAVAILABLE, "the spool cannot be written: %v", *e)
+	}
+	return nil
+}
+
+// dbWritable is Writable for the database alone: Submit refuses while it
+// fails, but tries the spool whatever its last error (a success clears it).
+func (p *Pipeline) dbWritable() error {
 	if e := p.writeErr.Load(); e != nil {
 		return core.Errorf(core.EUNAVAILABLE, "the database cannot store events: %v", *e)
 	}

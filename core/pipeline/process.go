@@ -11,8 +11,11 @@ import (
 
 // processOne normalizes and groups one accepted event and hands it to the
 // writer. It never panics and never drops the event.
-func (p *Pipeline) processOne(a *core.Accepted) {
+func (p *Pipeline) processOne(e *entry) {
+	p.slots.Add(-1)
+	a := e.acc
 	it := p.process(a)
+	it.seq, it.replay = e.seq, e.replay
 	p.stats.Processed.Add(1)
 	// Blocking publish: when the writer is behind, workers wait, the
 	// accepted topic fills, and ingestion answers 429.

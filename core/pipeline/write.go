@@ -134,6 +134,7 @@ func (p *Pipeline) committed(items []*item, res []core.WriteResult) {
 		}
 		it.done(nil)
 	}
+	p.finished(items...)
 	for project, w := range written {
 		p.opts.OnWritten(project, *w)
 	}
@@ -156,11 +157,13 @@ func (p *Pipeline) writeRejected(it *item) {
 				p.opts.OnWritten(it.rejected.ProjectID, Written{Rejected: 1})
 			}
 			it.done(errors.New(it.rejected.Reason))
+			p.finished(it)
 			return
 		}
 		if core.ErrorCode(err) == core.ENOTFOUND || core.ErrorCode(err) == core.EINVALID {
 			p.logger.Error("pipeline: cannot store a rejected event", "event_id", it.rejected.EventID, "reason", it.rejected.Reason, "err", err)
 			it.done(err)
+			p.finished(it)
 			return
 		}
 		p.writeFailed(err)
@@ -174,6 +177,24 @@ func (p *Pipeline) reachable() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	return p.store.Ping(ctx) == nil
+}
+
+// finished tells the spool (and Replay) that items left the writer for
+// good: stored, duplicates, kept as rejected, or dropped with their project.
+func (p *Pipeline) finished(items ...*item) {
+	var seqs []uint64
+	for _, it := range items {
+		if it.seq != 0 {
+			seqs = append(seqs, it.seq)
+		}
+		if it.replay != nil {
+			it.replay.Done()
+			it.replay = nil
+		}
+	}
+	if len(seqs) > 0 {
+		p.opts.Spool.Done(seqs...)
+	}
 }
 
 // done tells the event's waiter (ingest.ack: committed) how it ended:

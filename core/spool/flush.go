@@ -36,7 +36,7 @@ func (s *Spool) flushLoop() {
 		}
 		var err error
 		if len(buf) > 0 {
-			err = s.write(buf, len(g.seqs) > 0)
+			err = s.write(buf, len(g.seqs) > 0 || g.sync)
 		}
 
 		s.mu.Lock()

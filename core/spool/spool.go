@@ -117,6 +117,7 @@ type group struct {
 	done chan struct{}
 	err  error
 	seqs []uint64
+	sync bool // fsync even without data records (Probe)
 }
 
 const segSuffix = ".spool"
@@ -299,6 +300,24 @@ func (s *Spool) Append(payload []byte) (uint64, error) {
 		return 0, g.err
 	}
 	return seq, nil
+}
+
+// Probe writes and fsyncs an empty record, to learn whether the spool's
+// disk takes writes again after an Append failed (a full disk).
+func (s *Spool) Probe() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	before := len(s.buf)
+	s.buf = appendDone(s.buf, nil)
+	s.bytes += int64(len(s.buf) - before)
+	g := s.group()
+	g.sync = true
+	s.mu.Unlock()
+	<-g.done
+	return g.err
 }
 
 // Done records that the records seqs are stored. They are marked done (and

@@ -414,3 +414,22 @@ func TestOpenIgnoresForeignFiles(t *testing.T) {
 		t.Errorf("replayed %q from foreign files", got)
 	}
 }
+
+func TestProbeWritesAndSyncs(t *testing.T) {
+	dir := t.TempDir()
+	s := MustOpen(t, dir, spool.Options{})
+	if err := s.Probe(); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Syncs != 1 || st.Records != 0 {
+		t.Errorf("after Probe: %+v, want 1 fsync and no record", st)
+	}
+	s.Crash()
+	if got := pending(t, MustOpen(t, dir, spool.Options{})); len(got) != 0 {
+		t.Errorf("a probe replayed as %q", got)
+	}
+	s.Close()
+	if err := s.Probe(); !errors.Is(err, spool.ErrClosed) {
+		t.Errorf("Probe after Close: %v", err)
+	}
+}
