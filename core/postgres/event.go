@@ -127,6 +127,18 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	reason, eventID := dbutil.Text(r.Reason), dbutil.Text(r.EventID)
 	return storageError(db.tx(ctx, func(tx pgx.Tx) error {
 		var id int64
+		// A redelivery (the spool's replay after a crash that followed the
+		// commit) is kept and counted once: same project, id and time.
+		if eventID != "" {
+			err := tx.QueryRow(ctx, `SELECT id FROM rejected_events WHERE project_id = $1 AND received = $2 AND event_id = $3`,
+				r.ProjectID, received, eventID).Scan(&id)
+			if err == nil {
+				r.ID, r.Received = id, received
+				return nil
+			} else if !errors.Is(err, pgx.ErrNoRows) {
+				return fmt.Errorf("postgres: find rejected event: %w", err)
+			}
+		}
 		err := tx.QueryRow(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 			r.ProjectID, eventID, received, reason, payload).Scan(&id)
 		if isForeignKey(err) {

@@ -133,6 +133,19 @@ func (db *DB) WriteRejected(ctx context.Context, r *core.RejectedEvent) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		// A redelivery (the spool's replay after a crash that followed the
+		// commit) is kept and counted once: same project, id and time.
+		if eventID != "" {
+			var id int64
+			err := tx.QueryRowContext(ctx, `SELECT id FROM rejected_events WHERE project_id = ? AND received = ? AND event_id = ?`,
+				r.ProjectID, us(received), eventID).Scan(&id)
+			if err == nil {
+				r.ID, r.Received = id, received
+				return nil
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("sqlite: find rejected event: %w", err)
+			}
+		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO rejected_events (project_id, event_id, received, reason, payload) VALUES (?, ?, ?, ?, ?)`,
 			r.ProjectID, eventID, us(received), reason, payload)
 		if isForeignKey(err) {

@@ -275,6 +275,40 @@ var writeTests = []test{
 		wantCode(t, "WriteRejected(unknown project)", s.WriteRejected(ctx, &core.RejectedEvent{ProjectID: 424242, Reason: "x"}), core.ENOTFOUND)
 		wantCode(t, "WriteRejected(no reason)", s.WriteRejected(ctx, &core.RejectedEvent{ProjectID: p.ID}), core.EINVALID)
 	}},
+	{"RejectedRedelivered", func(t *testing.T, s core.Store) {
+		// The spool replays, after a crash, a rejected event whose commit
+		// beat the crash: the same project, event id and receive time
+		// are kept once and counted once.
+		ctx := context.Background()
+		p := MustCreateProject(t, s, "web")
+		received := time.Now().Add(-time.Minute).Truncate(time.Hour).Add(90*time.Second + 123456789)
+		r := &core.RejectedEvent{ProjectID: p.ID, EventID: NewEventID(), Received: received, Reason: "invalid_json: offset 3", Payload: []byte("{")}
+		must(t, "WriteRejected", s.WriteRejected(ctx, r))
+		again := &core.RejectedEvent{ProjectID: p.ID, EventID: r.EventID, Received: received, Reason: r.Reason, Payload: []byte("{")}
+		must(t, "WriteRejected(again)", s.WriteRejected(ctx, again))
+		if again.ID != r.ID {
+			t.Errorf("redelivered rejected event got id %d, want the first one's %d", again.ID, r.ID)
+		}
+		// Another receive time, or no event id, is another rejection.
+		later := &core.RejectedEvent{ProjectID: p.ID, EventID: r.EventID, Received: received.Add(time.Second), Reason: r.Reason}
+		must(t, "WriteRejected(later)", s.WriteRejected(ctx, later))
+		noID := &core.RejectedEvent{ProjectID: p.ID, Received: received, Reason: r.Reason}
+		must(t, "WriteRejected(no id)", s.WriteRejected(ctx, noID))
+		noID2 := &core.RejectedEvent{ProjectID: p.ID, Received: received, Reason: r.Reason}
+		must(t, "WriteRejected(no id again)", s.WriteRejected(ctx, noID2))
+		if later.ID == r.ID || noID.ID == r.ID || noID2.ID == noID.ID {
+			t.Errorf("distinct rejections share ids: %d %d %d %d", r.ID, later.ID, noID.ID, noID2.ID)
+		}
+		st, err := s.FindStats(ctx, core.StatsFilter{ProjectID: p.ID, From: received.Add(-2 * time.Hour), To: received.Add(2 * time.Hour)})
+		must(t, "FindStats", err)
+		var n int64
+		for _, h := range st {
+			n += h.Rejected
+		}
+		if n != 4 {
+			t.Errorf("%d rejections counted, want 4 (the redelivery counts once)", n)
+		}
+	}},
 	{"ConcurrentWriters", func(t *testing.T, s core.Store) {
 		ctx := context.Background()
 		p := MustCreateProject(t, s, "web")
