@@ -77,7 +77,10 @@ type SQLite struct {
 	Path string `koanf:"path"`
 	// Synchronous is "full" (each commit is synced to disk: a power loss
 	// loses no committed event) or "normal" (synced at checkpoints: a
-	// process crash loses nothing committed, a power loss may).
+	// process crash loses nothing committed, a power loss may); "" (the
+	// default) is "normal" with ingest.ack spooled, whose spool keeps each
+	// event until its commit is durable, and "full" otherwise. See
+	// Config.SQLiteSynchronous.
 	Synchronous string `koanf:"synchronous"`
 }
 
@@ -96,10 +99,18 @@ type Postgres struct {
 
 // Ingest bounds the Sentry endpoints and the pipeline behind them.
 type Ingest struct {
-	// Ack is "committed" (the default: answer once the batch holding the
-	// event committed; 503 when it could not) or "accepted" (answer once
-	// the event is queued in memory: a crash loses the queue).
-	Ack               string   `koanf:"ack"`
+	// Ack is "spooled" (the default: answer once the event is fsynced to
+	// the write-ahead spool; kill -9 and a power loss lose nothing
+	// answered 200), "committed" (answer once the batch holding the event
+	// committed; 503 when it could not) or "accepted" (answer once the
+	// event is queued in memory: a crash loses the queue).
+	Ack string `koanf:"ack"`
+	// SpoolDir is the spool's directory with ack spooled; "" is "spool"
+	// beside the SQLite file (also with Postgres). See Config.SpoolDir.
+	SpoolDir string `koanf:"spool_dir"`
+	// SpoolBytes bounds the spool's files; when full, ingestion answers
+	// 429 with Retry-After, as for a full queue.
+	SpoolBytes        int64    `koanf:"spool_bytes"`
 	MaxEventSize      int64    `koanf:"max_event_size"`
 	MaxEnvelopeSize   int64    `koanf:"max_envelope_size"`
 	MaxAttachmentSize int64    `koanf:"max_attachment_size"`
@@ -242,7 +253,7 @@ func Default() map[string]any {
 		"server.shutdown_timeout":       "30s",
 		"admin.secret_key":              "",
 		"database.sqlite.path":          "./data/periscope.db",
-		"database.sqlite.synchronous":   "full",
+		"database.sqlite.synchronous":   "",
 		"database.postgres.enabled":     false,
 		"database.postgres.host":        "localhost",
 		"database.postgres.port":        5432,
@@ -251,7 +262,9 @@ func Default() map[string]any {
 		"database.postgres.database":    "periscope",
 		"database.postgres.sslmode":     "disable",
 		"database.postgres.url":         "",
-		"ingest.ack":                    "committed",
+		"ingest.ack":                    "spooled",
+		"ingest.spool_dir":              "",
+		"ingest.spool_bytes":            1 << 30,
 		"ingest.max_event_size":         1 << 20,
 		"ingest.max_envelope_size":      20 << 20,
 		"ingest.max_attachment_size":    20 << 20,

@@ -57,15 +57,18 @@ func (c *Config) validate() []string {
 			add("database.sqlite.path", "must not be empty (PERISCOPE_SQLITE_PATH)")
 		}
 		switch c.Database.SQLite.Synchronous {
-		case "full", "normal":
+		case "", "full", "normal":
 		default:
-			add("database.sqlite.synchronous", "%q must be \"full\" or \"normal\"", c.Database.SQLite.Synchronous)
+			add("database.sqlite.synchronous", "%q must be \"full\" or \"normal\" (or empty: normal with ingest.ack spooled, else full)", c.Database.SQLite.Synchronous)
 		}
 	}
 	switch c.Ingest.Ack {
-	case "accepted", "committed":
+	case "accepted", "committed", "spooled":
 	default:
-		add("ingest.ack", "%q must be \"accepted\" or \"committed\"", c.Ingest.Ack)
+		add("ingest.ack", "%q must be \"spooled\", \"committed\" or \"accepted\"", c.Ingest.Ack)
+	}
+	if c.Ingest.SpoolBytes <= 0 {
+		add("ingest.spool_bytes", "must be positive")
 	}
 	if c.Ingest.MaxEventSize <= 0 {
 		add("ingest.max_event_size", "must be positive")
