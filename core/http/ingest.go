@@ -241,10 +241,12 @@ func (s *Server) unavailable(c *fiber.Ctx, err error) error {
 }
 
 // submit hands accepted events to the pipeline: all of them, or none (429)
-// when the pipeline is full, 503 when the database cannot write. With
-// ingest.ack: committed it waits for the commit, and answers 503 when the
-// commit failed for a storage error: it never answers 200 for an event
-// that is not in the database.
+// when the pipeline or the spool is full, 503 when the database or the
+// spool cannot be written. With ingest.ack: spooled the pipeline returns
+// once each event is fsynced to the spool. With ingest.ack: committed it
+// waits for the commit, and answers 503 when the commit failed for a
+// storage error: it never answers 200 for an event that is not in the
+// database.
 func (s *Server) submit(c *fiber.Ctx, evs []*core.Accepted) error {
 	for i, ev := range evs {
 		if s.opts.AckCommitted {

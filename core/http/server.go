@@ -65,11 +65,14 @@ type Options struct {
 	GroupingTransition time.Duration
 }
 
-// Sink takes accepted events off the ingestion path. Submit must not block:
-// it returns a core.ERATELIMITED error when the pipeline is full, and
-// nothing else once it has returned nil, the event is the pipeline's.
-// When wait is not nil the sink closes it (or sends the store error) once
-// the event is committed, for ingest.ack: committed.
+// Sink takes accepted events off the ingestion path. Submit returns a
+// core.ERATELIMITED error when the pipeline (or its spool) is full and an
+// EUNAVAILABLE one when the database or the spool cannot be written; once
+// it has returned nil, the event is the pipeline's. It does not wait for
+// the database; with ingest.ack: spooled it returns once the event is
+// fsynced to the spool, so that a 200 survives kill -9 and a power loss.
+// When the event's Done is not nil the sink sends on it once the event is
+// committed (or the store's error), for ingest.ack: committed.
 type Sink interface {
 	Submit(ev *core.Accepted) error
 }

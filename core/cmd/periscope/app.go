@@ -54,7 +54,7 @@ func openStore(ctx context.Context, c *config.Config) (migratingStore, string, e
 		}
 		return db, "postgres " + redact(url), nil
 	}
-	db, err := sqlite.Open(ctx, c.Database.SQLite.Path, sqlite.WithSynchronous(c.Database.SQLite.Synchronous))
+	db, err := sqlite.Open(ctx, c.Database.SQLite.Path, sqlite.WithSynchronous(c.SQLiteSynchronous()))
 	if err != nil {
 		return nil, "", withCode(exitDatabase, fmt.Errorf("cannot open SQLite database %s: %w", c.Database.SQLite.Path, err))
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/periscope-hq/periscope/core/config"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/core/spool"
 	"github.com/periscope-hq/periscope/rules"
 )
 
@@ -25,7 +26,10 @@ type Main struct {
 	Store    migratingStore
 	Rules    *rules.Holder
 	Pipeline *pipeline.Pipeline
-	HTTP     *phttp.Server
+	// Spool is the write-ahead spool of ingest.ack: spooled (nil in the
+	// other modes).
+	Spool *spool.Spool
+	HTTP  *phttp.Server
 
 	storeDesc string
 	cancel    context.CancelFunc // stops background watchers
@@ -63,6 +67,12 @@ func (m *Main) Run(ctx context.Context) error {
 	// pipeline writes for its ingest summary; no event is written before
 	// it exists, since events only arrive through it.
 	var srv *phttp.Server
+	if c.Ingest.Ack == "spooled" {
+		if m.Spool, err = openSpool(c, store, m.Logger); err != nil {
+			_ = m.alerts.close(ctx)
+			return err
+		}
+	}
 	m.Pipeline = pipeline.New(m.alerts.writer(store), m.Rules, m.Logger, pipeline.Options{
 		Workers:    c.Ingest.Workers,
 		QueueSize:  c.Ingest.QueueSize,
@@ -70,10 +80,16 @@ func (m *Main) Run(ctx context.Context) error {
 		BatchSize:  c.Ingest.BatchSize,
 		OnAlert:    m.alerts.dispatcher.Kick,
 		OnWritten: func(project int64, w pipeline.Written) {
-			srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
+			if srv != nil { // nil while the spool is replayed
+				srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
+			}
 		},
+		Spool: m.Spool,
 	})
 	m.Pipeline.Start()
+	if err := m.replay(ctx); err != nil {
+		return err
+	}
 
 	// Bound before the server exists: on port 0 the system picks the port,
 	// and the public URL, built from the listen address when none is
@@ -141,6 +157,11 @@ func (m *Main) Close(ctx context.Context) error {
 	}
 	if m.Pipeline != nil {
 		keep(m.Pipeline.Stop(ctx))
+	}
+	if m.Spool != nil {
+		// After the writer drained: what it stored is marked done (behind
+		// the database barrier) before the database closes below.
+		keep(m.Spool.Close())
 	}
 	keep(m.alerts.close(ctx))
 	if m.Store != nil {
