@@ -492,7 +492,7 @@ func (p *Pipeline) Stats() *Stats { return &p.stats }
 // Snapshot returns the counters and queue lengths by name.
 func (p *Pipeline) Snapshot() map[string]int64 {
 	s := &p.stats
-	return map[string]int64{
+	m := map[string]int64{
 		"processed":     s.Processed.Load(),
 		"stored":        s.Stored.Load(),
 		"duplicates":    s.Duplicates.Load(),
@@ -504,6 +504,11 @@ func (p *Pipeline) Snapshot() map[string]int64 {
 		"queued":        int64(p.Queued()),
 		"queued_bytes":  p.held.Load(),
 	}
+	if sp := p.opts.Spool; sp != nil {
+		st := sp.Stats()
+		m["spool_bytes"], m["spool_pending"], m["spool_syncs"] = st.Bytes, int64(st.Pending), st.Syncs
+	}
+	return m
 }
 
 // Stop stops accepting, then waits until every queued event is stored or

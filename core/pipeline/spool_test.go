@@ -99,6 +99,9 @@ func TestSpooledEventsSurviveACrash(t *testing.T) {
 	if s := sp.Stats(); s.Pending != 0 {
 		t.Errorf("spool stats %+v after the replayed events were stored, want nothing pending", s)
 	}
+	if s, ok := p2.Snapshot()["spool_pending"]; !ok || s != 0 {
+		t.Errorf("pipeline stats: spool_pending %d (reported: %v), want 0", s, ok)
+	}
 }
 
 // TestReplayOfStoredEventsCountsThemOnce: a crash after the commit and
