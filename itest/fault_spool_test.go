@@ -3,6 +3,7 @@ package itest
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -139,4 +140,37 @@ func checkIssueCounts(t *testing.T, store core.Store, projectID int64) {
 		total += n
 	}
 	t.Logf("%d issues, %d events, each counted once", len(issues), total)
+}
+
+// TestFaultSpoolDiskFull: the spool on its own small filesystem (a tmpfs,
+// mounted when running as root) fills up under load: events are refused
+// with 503 and Retry-After, never 500, nothing acknowledged is lost, and
+// once space is freed the server accepts again by itself (issue 10.7 with
+// 10.3's rules for a full disk).
+func TestFaultSpoolDiskFull(t *testing.T) {
+	mnt := mountTmpfs(t, 2<<20)
+	s := NewServer(t, DB{Name: "sqlite"}, "ingest:\n  spool_dir: "+mnt+"\n")
+	s.Start()
+	p := s.CreateProject("spoolfull")
+	lc := startLoad(s, p, 8, cleanPayload)
+	WaitFor(t, 20*time.Second, "load", func() bool { return len(lc.Acked()) >= 200 })
+	filler := fillDisk(t, mnt)
+	before := lc.Statuses()
+	WaitFor(t, 20*time.Second, "503s while the spool's disk is full", func() bool {
+		return lc.Statuses()[503] > before[503]+20
+	})
+	ackedWhileFull := len(lc.Acked())
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedWhileFull+200 })
+	lc.StopAndCheckRefusals(t)
+	if !strings.Contains(s.Logs(), "the spool cannot be written") {
+		t.Errorf("the log does not say the spool could not be written:\n%s", tail(s.Logs(), 20))
+	}
+	s.Stop()
+	if s.exitErr != nil {
+		t.Fatalf("exit: %v\n%s", s.exitErr, s.Logs())
+	}
+	checkAllStored(t, s, DB{Name: "sqlite"}, p.ID, lc.Acked())
 }

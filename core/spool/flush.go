@@ -77,15 +77,18 @@ func (s *Spool) write(buf []byte, sync bool) error {
 	}
 	if err != nil {
 		if terr := s.f.Truncate(at); terr != nil {
-			// The segment's tail is unknown: write the next records to a
-			// new segment; Open cuts this one's tail.
-			s.log.Error("spool: cannot cut a failed write; starting a new segment", "segment", s.cur.path, "err", terr)
-			s.f.Close()
-			s.f = nil
-			s.mu.Lock()
-			s.cur.open = false
-			s.mu.Unlock()
+			// The segment's tail is unknown; Open cuts it.
+			s.log.Error("spool: cannot cut a failed write", "segment", s.cur.path, "err", terr)
 		}
+		// The next records go to a new segment, and this one is closed,
+		// so Sync can delete it once its records are done: on a disk
+		// that is full, the space a segment holds must come back even
+		// when the segment never reaches SegmentBytes.
+		s.f.Close()
+		s.f = nil
+		s.mu.Lock()
+		s.cur.open = false
+		s.mu.Unlock()
 		return fmt.Errorf("spool: write: %w", err)
 	}
 	s.mu.Lock()
