@@ -3,7 +3,6 @@ package itest
 import (
 	"context"
 	"database/sql"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -154,15 +153,17 @@ func TestFaultSpoolDiskFull(t *testing.T) {
 	p := s.CreateProject("spoolfull")
 	lc := startLoad(s, p, 8, cleanPayload)
 	WaitFor(t, 20*time.Second, "load", func() bool { return len(lc.Acked()) >= 200 })
-	filler := fillDisk(t, mnt)
+	free := keepDiskFull(t, mnt)
 	before := lc.Statuses()
 	WaitFor(t, 20*time.Second, "503s while the spool's disk is full", func() bool {
 		return lc.Statuses()[503] > before[503]+20
 	})
-	ackedWhileFull := len(lc.Acked())
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
+	if got := readyStatus(s); got != 503 {
+		t.Errorf("/readyz while the spool's disk is full: %d, want 503", got)
 	}
+	ackedWhileFull := len(lc.Acked())
+	free()
+	WaitFor(t, 30*time.Second, "/readyz after space returned", func() bool { return readyStatus(s) == 200 })
 	WaitFor(t, 30*time.Second, "events accepted again", func() bool { return len(lc.Acked()) > ackedWhileFull+200 })
 	lc.StopAndCheckRefusals(t)
 	if !strings.Contains(s.Logs(), "the spool cannot be written") {

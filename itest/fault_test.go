@@ -164,7 +164,7 @@ func TestFaultDiskFullLosesNothing(t *testing.T) {
 // "accepted", the events answered 200 are still queued when the disk fills
 // and must be stored once it has room.
 func forEachAck(t *testing.T, fn func(t *testing.T, config string)) {
-	for _, ack := range []string{"committed", "accepted"} {
+	for _, ack := range []string{"spooled", "committed", "accepted"} {
 		t.Run(ack, func(t *testing.T) { fn(t, "ingest:\n  ack: "+ack+"\n") })
 	}
 }
