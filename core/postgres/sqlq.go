@@ -4,11 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // dialect is Postgres', for the SQL shared with core/sqlite.
-var dialect = sqlq.Dialect{Name: "postgres", ILike: "ILIKE", Numbered: true, TextCast: "::text"}
+var dialect = sqlq.Dialect{Name: "postgres", ILike: "ILIKE", Numbered: true, TextCast: "::text", Locks: true,
+	Unique: isUnique, ForeignKey: isForeignKey}
 
 // conn adapts a pool or transaction to sqlq.Conn: placeholders are
 // numbered, and times come out in UTC.
@@ -42,6 +44,21 @@ func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error
 	}
 	return tag.RowsAffected(), nil
 }
+
+func (c conn) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := c.q.QueryRow(ctx, dialect.Rebind(query)+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// writeTx is the store's sqlq.Tx.
+func (db *DB) writeTx(ctx context.Context, fn func(sqlq.Conn) error) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return fn(conn{tx}) })
+}
+
+// pooled is an sqlq.Tx without a transaction, for a single statement: fn
+// runs on the pool.
+func (db *DB) pooled(ctx context.Context, fn func(sqlq.Conn) error) error { return fn(conn{db.pool}) }
 
 // utcScanner turns the *time.Time and **time.Time destinations it scans
 // to UTC.

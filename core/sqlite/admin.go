@@ -6,29 +6,14 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // ScheduleProjectDeletion hides the project, revokes its keys and frees its
 // name, in one transaction; PurgeDeletedProjects removes its data later.
 // ENOTFOUND for an unknown or already deleted project.
 func (db *DB) ScheduleProjectDeletion(ctx context.Context, id int64) error {
-	now := db.clock()
-	return db.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE projects SET deleted_at = ?, name = ? WHERE id = ? AND deleted_at IS NULL`,
-			us(now), dbutil.DeletedName(id), id)
-		if err != nil {
-			return fmt.Errorf("sqlite: delete project: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return core.Errorf(core.ENOTFOUND, "project %d not found", id)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE project_keys SET revoked_at = ? WHERE project_id = ? AND revoked_at IS NULL`, us(now), id); err != nil {
-			return fmt.Errorf("sqlite: revoke keys of deleted project: %w", err)
-		}
-		return nil
-	})
+	return sqlq.ScheduleProjectDeletion(ctx, db.writeTx, id, db.clock())
 }
 
 // PurgeDeletedProjects deletes up to limit events, then issues, then
@@ -113,48 +98,4 @@ func (db *DB) forgetIssues(ids ...int64) {
 			delete(db.cache, k)
 		}
 	}
-}
-
-// FindKeys returns every key of the project, revoked ones included, oldest
-// first; ENOTFOUND for an unknown project.
-func (db *DB) FindKeys(ctx context.Context, projectID int64) ([]*core.ProjectKey, error) {
-	p, err := findProject(ctx, db.rdb, projectID)
-	if err != nil {
-		return nil, err
-	}
-	p.Keys = nil
-	if err := attachKeys(ctx, db.rdb, []*core.Project{p}, `WHERE project_id = ?`, projectID); err != nil {
-		return nil, err
-	}
-	if p.Keys == nil {
-		p.Keys = []*core.ProjectKey{}
-	}
-	return p.Keys, nil
-}
-
-// UpdateKey changes an active key of the project; ENOTFOUND or EINVALID.
-func (db *DB) UpdateKey(ctx context.Context, projectID int64, publicKey string, upd core.KeyUpdate) (*core.ProjectKey, error) {
-	var k *core.ProjectKey
-	err := db.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		k, err = scanKey(tx.QueryRowContext(ctx, `SELECT `+keyCols+` FROM project_keys
-			WHERE project_id = ? AND public_key = ? AND revoked_at IS NULL`, projectID, publicKey))
-		if errors.Is(err, sql.ErrNoRows) {
-			return core.Errorf(core.ENOTFOUND, "project %d has no active key %s", projectID, publicKey)
-		} else if err != nil {
-			return fmt.Errorf("sqlite: find key: %w", err)
-		}
-		if err := dbutil.ApplyKeyUpdate(k, upd); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE project_keys SET label = ?, rate_limit = ? WHERE public_key = ?`,
-			k.Label, k.RateLimit, publicKey); err != nil {
-			return fmt.Errorf("sqlite: update key: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return k, nil
 }

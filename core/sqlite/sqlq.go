@@ -9,7 +9,10 @@ import (
 )
 
 // dialect is SQLite's, for the SQL shared with core/postgres.
-var dialect = sqlq.Dialect{Name: "sqlite", ILike: "LIKE"}
+var dialect = sqlq.Dialect{Name: "sqlite", ILike: "LIKE", Unique: isUnique, ForeignKey: isForeignKey}
+
+// scanner reads one row (sqlq.Scanner).
+type scanner = sqlq.Scanner
 
 // conn adapts a connection pool or transaction to sqlq.Conn: times go in
 // and come out as Unix microseconds.
@@ -42,6 +45,20 @@ func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+func (c conn) Insert(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.q.ExecContext(ctx, query, timeArgs(args)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// writeTx is the store's sqlq.Tx: a write transaction, holding the writer
+// mutex.
+func (db *DB) writeTx(ctx context.Context, fn func(sqlq.Conn) error) error {
+	return db.write(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
 }
 
 // timeArgs returns args with times as stored (us, usPtr).

@@ -31,11 +31,7 @@ func ScanDestination(s Scanner) (*core.Destination, error) {
 // FindDestination reads one destination, or ENOTFOUND; lock is "" or a
 // locking clause.
 func FindDestination(ctx context.Context, c Conn, id int64, lock string) (*core.Destination, error) {
-	q := `SELECT ` + DestinationCols(c.Dialect()) + ` FROM destinations WHERE id = ?`
-	if lock != "" {
-		q += " " + lock
-	}
-	d, err := ScanDestination(c.QueryRow(ctx, q, id))
+	d, err := ScanDestination(c.QueryRow(ctx, withLock(`SELECT `+DestinationCols(c.Dialect())+` FROM destinations WHERE id = ?`, lock), id))
 	if IsNoRows(err) {
 		return nil, core.Errorf(core.ENOTFOUND, "destination %d not found", id)
 	} else if err != nil {
@@ -254,16 +250,13 @@ func LoadNotifications(ctx context.Context, c Conn, alerts []*core.Alert) error 
 func RecordAttempt(ctx context.Context, c Conn, id int64, lock string, a core.Attempt, at, next time.Time) error {
 	name := c.Dialect().Name
 	var state string
-	q := `SELECT state FROM notifications WHERE id = ?`
-	if lock != "" {
-		q += " " + lock
-	}
-	err := c.QueryRow(ctx, q, id).Scan(&state)
+	err := c.QueryRow(ctx, withLock(`SELECT state FROM notifications WHERE id = ?`, lock), id).Scan(&state)
 	if IsNoRows(err) {
 		return core.Errorf(core.ENOTFOUND, "notification %d not found", id)
 	} else if err != nil {
 		return fmt.Errorf("%s: find notification: %w", name, err)
 	}
+	var q string
 	var args []any
 	switch {
 	case a.Skipped && state == core.NotificationPending:

@@ -27,11 +27,7 @@ func ScanIssue(s Scanner) (*dbutil.IssueRow, error) {
 // FindIssue reads one issue, or ENOTFOUND. lock is "" or a locking clause
 // the dialect takes ("FOR NO KEY UPDATE").
 func FindIssue(ctx context.Context, c Conn, id int64, lock string) (*dbutil.IssueRow, error) {
-	q := `SELECT ` + IssueCols + ` FROM issues WHERE id = ?`
-	if lock != "" {
-		q += " " + lock
-	}
-	r, err := ScanIssue(c.QueryRow(ctx, q, id))
+	r, err := ScanIssue(c.QueryRow(ctx, withLock(`SELECT `+IssueCols+` FROM issues WHERE id = ?`, lock), id))
 	if IsNoRows(err) {
 		return nil, core.Errorf(core.ENOTFOUND, "issue %d not found", id)
 	} else if err != nil {

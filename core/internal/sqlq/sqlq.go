@@ -40,7 +40,14 @@ type Conn interface {
 	Query(ctx context.Context, query string, args []any, each func(Scanner) error) error
 	// Exec runs a statement and returns the number of rows it affected.
 	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	// Insert runs an INSERT into a table with an id column and returns the
+	// id of the row it added.
+	Insert(ctx context.Context, query string, args ...any) (int64, error)
 }
+
+// Tx runs fn in one write transaction on a store (in SQLite, holding the
+// writer lock) and returns its error, or the commit's.
+type Tx func(ctx context.Context, fn func(Conn) error) error
 
 // Dialect is what the shared SQL needs to know of a database.
 type Dialect struct {
@@ -55,6 +62,28 @@ type Dialect struct {
 	// TextCast is what reads a JSON column as text ("::text" in Postgres,
 	// whose jsonb columns are not text; "" in SQLite).
 	TextCast string
+	// Locks says the dialect takes row-locking clauses (FOR UPDATE); SQLite,
+	// whose writes are serialized, does not.
+	Locks bool
+	// Unique and ForeignKey report whether an error is a violation of a
+	// unique (or primary key) or a foreign key constraint.
+	Unique, ForeignKey func(error) bool
+}
+
+// Lock returns clause for a dialect that takes row locks, else "".
+func (d Dialect) Lock(clause string) string {
+	if !d.Locks {
+		return ""
+	}
+	return clause
+}
+
+// withLock appends a locking clause ("" for none) to query.
+func withLock(query, lock string) string {
+	if lock == "" {
+		return query
+	}
+	return query + " " + lock
 }
 
 // In is the condition "col is one of ids" and its arguments: one array
