@@ -10,7 +10,7 @@ import (
 
 // dialect is Postgres', for the SQL shared with core/sqlite.
 var dialect = sqlq.Dialect{Name: "postgres", ILike: "ILIKE", Numbered: true, TextCast: "::text", Locks: true,
-	Unique: isUnique, ForeignKey: isForeignKey}
+	RandomKey: "replace(gen_random_uuid()::text, '-', '')", Unique: isUnique, ForeignKey: isForeignKey}
 
 // conn adapts a pool or transaction to sqlq.Conn: placeholders are
 // numbered, and times come out in UTC.
@@ -49,6 +49,14 @@ func (c conn) Insert(ctx context.Context, query string, args ...any) (int64, err
 	var id int64
 	err := c.q.QueryRow(ctx, dialect.Rebind(query)+" RETURNING id", args...).Scan(&id)
 	return id, err
+}
+
+func (c conn) Batch(ctx context.Context, stmts ...sqlq.Stmt) error {
+	b := &pgx.Batch{}
+	for _, s := range stmts {
+		b.Queue(dialect.Rebind(s.SQL), s.Args...)
+	}
+	return c.q.SendBatch(ctx, b).Close()
 }
 
 // writeTx is the store's sqlq.Tx.

@@ -9,7 +9,8 @@ import (
 )
 
 // dialect is SQLite's, for the SQL shared with core/postgres.
-var dialect = sqlq.Dialect{Name: "sqlite", ILike: "LIKE", Unique: isUnique, ForeignKey: isForeignKey}
+var dialect = sqlq.Dialect{Name: "sqlite", ILike: "LIKE", RandomKey: "lower(hex(randomblob(16)))",
+	Unique: isUnique, ForeignKey: isForeignKey}
 
 // scanner reads one row (sqlq.Scanner).
 type scanner = sqlq.Scanner
@@ -55,10 +56,24 @@ func (c conn) Insert(ctx context.Context, query string, args ...any) (int64, err
 	return res.LastInsertId()
 }
 
+func (c conn) Batch(ctx context.Context, stmts ...sqlq.Stmt) error {
+	for _, s := range stmts {
+		if _, err := c.q.ExecContext(ctx, s.SQL, timeArgs(s.Args)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // writeTx is the store's sqlq.Tx: a write transaction, holding the writer
 // mutex.
 func (db *DB) writeTx(ctx context.Context, fn func(sqlq.Conn) error) error {
 	return db.write(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
+}
+
+// lockedTx is an sqlq.Tx for a caller that holds the writer mutex.
+func (db *DB) lockedTx(ctx context.Context, fn func(sqlq.Conn) error) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return fn(conn{tx}) })
 }
 
 // timeArgs returns args with times as stored (us, usPtr).

@@ -43,7 +43,19 @@ type Conn interface {
 	// Insert runs an INSERT into a table with an id column and returns the
 	// id of the row it added.
 	Insert(ctx context.Context, query string, args ...any) (int64, error)
+	// Batch runs statements in order, stopping at the first error; in
+	// Postgres they go to the server in one round trip.
+	Batch(ctx context.Context, stmts ...Stmt) error
 }
+
+// Stmt is a statement and its arguments, for Conn.Batch.
+type Stmt struct {
+	SQL  string
+	Args []any
+}
+
+// S returns the statement query with args.
+func S(query string, args ...any) Stmt { return Stmt{SQL: query, Args: args} }
 
 // Tx runs fn in one write transaction on a store (in SQLite, holding the
 // writer lock) and returns its error, or the commit's.
@@ -62,6 +74,8 @@ type Dialect struct {
 	// TextCast is what reads a JSON column as text ("::text" in Postgres,
 	// whose jsonb columns are not text; "" in SQLite).
 	TextCast string
+	// RandomKey is an expression for 32 random lowercase hex digits.
+	RandomKey string
 	// Locks says the dialect takes row-locking clauses (FOR UPDATE); SQLite,
 	// whose writes are serialized, does not.
 	Locks bool
