@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // defaultPruneLimit is the batch of a retention call given no limit.
-const defaultPruneLimit = 1000
+const defaultPruneLimit = sqlq.DefaultPruneLimit
 
 // PruneEvents deletes up to limit of the project's events received before
 // before (oldest first, attachments by cascade), then, within the same
@@ -17,29 +18,7 @@ const defaultPruneLimit = 1000
 // (several nodes) may pick the same rows; the second then skips them. See
 // core.RetentionStore.
 func (db *DB) PruneEvents(ctx context.Context, projectID int64, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = defaultPruneLimit
-	}
-	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM events WHERE id IN (SELECT id FROM events
-			WHERE project_id = $1 AND received < $2 ORDER BY received LIMIT $3)`, projectID, before, limit)
-		if err != nil {
-			return fmt.Errorf("postgres: prune events: %w", err)
-		}
-		n = tag.RowsAffected()
-		if n >= int64(limit) {
-			return nil
-		}
-		tag, err = tx.Exec(ctx, `DELETE FROM rejected_events WHERE id IN (SELECT id FROM rejected_events
-			WHERE project_id = $1 AND received < $2 ORDER BY received LIMIT $3)`, projectID, before, int64(limit)-n)
-		if err != nil {
-			return fmt.Errorf("postgres: prune rejected events: %w", err)
-		}
-		n += tag.RowsAffected()
-		return nil
-	})
-	return int(n), err
+	return sqlq.PruneEvents(ctx, db.writeTx, projectID, before, limit)
 }
 
 // CapEvents deletes up to limit of the project's oldest events beyond its
@@ -71,34 +50,11 @@ func (db *DB) CapEvents(ctx context.Context, projectID int64, keep, limit int) (
 // checks again for events under a fresh snapshot before deleting, so an
 // issue that got an event meanwhile stays. See core.RetentionStore.
 func (db *DB) PruneIssues(ctx context.Context, projectID int64, before time.Time, limit int) (int, error) {
-	if limit <= 0 {
-		limit = defaultPruneLimit
-	}
-	var n int64
+	var n int
 	err := db.tx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT i.id FROM issues i
-			WHERE i.project_id = $1 AND i.last_seen < $2
-			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.issue_id = i.id)
-			AND NOT EXISTS (SELECT 1 FROM alerts a JOIN notifications n ON n.alert_id = a.id
-				WHERE a.issue_id = i.id AND n.state = 'pending')
-			ORDER BY i.last_seen LIMIT $3 FOR UPDATE OF i SKIP LOCKED`, projectID, before, limit)
-		if err != nil {
-			return fmt.Errorf("postgres: find empty issues: %w", err)
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return fmt.Errorf("postgres: find empty issues: %w", err)
-		}
-		if len(ids) == 0 {
-			return nil
-		}
-		tag, err := tx.Exec(ctx, `DELETE FROM issues i WHERE i.id = ANY($1)
-			AND NOT EXISTS (SELECT 1 FROM events e WHERE e.issue_id = i.id)`, ids)
-		if err != nil {
-			return fmt.Errorf("postgres: prune issues: %w", err)
-		}
-		n = tag.RowsAffected()
-		return nil
+		var err error
+		_, n, err = sqlq.PruneIssues(ctx, conn{tx}, projectID, before, limit)
+		return err
 	})
-	return int(n), err
+	return n, err
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // AddStats adds ingestion counters in one transaction; deltas of unknown
@@ -63,49 +64,5 @@ func (db *DB) AddStats(ctx context.Context, deltas []core.StatsDelta) error {
 
 // FindStats returns the project's counted hours in f's range, oldest first.
 func (db *DB) FindStats(ctx context.Context, f core.StatsFilter) ([]*core.HourStats, error) {
-	from, to := dbutil.Hour(f.From), dbutil.Hour(f.To)
-	if f.From.IsZero() {
-		from = time.Unix(0, 0).UTC()
-	}
-	if f.To.IsZero() {
-		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	rows, err := db.pool.Query(ctx, `SELECT hour, accepted, rejected, rate_limited, stored FROM stats_hourly
-		WHERE project_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour`, f.ProjectID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find stats: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*core.HourStats, error) {
-		h := &core.HourStats{ProjectID: f.ProjectID, RejectedBy: map[string]int64{}}
-		err := r.Scan(&h.Hour, &h.Accepted, &h.Rejected, &h.RateLimited, &h.Stored)
-		h.Hour = h.Hour.UTC()
-		return h, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find stats: %w", err)
-	}
-	if out == nil {
-		out = []*core.HourStats{}
-	}
-	byHour := map[time.Time]*core.HourStats{}
-	for _, h := range out {
-		byHour[h.Hour] = h
-	}
-	rrows, err := db.pool.Query(ctx, `SELECT hour, reason, count FROM stats_rejections_hourly
-		WHERE project_id = $1 AND hour >= $2 AND hour < $3`, f.ProjectID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: find stats: %w", err)
-	}
-	var hour time.Time
-	var reason string
-	var n int64
-	if _, err := pgx.ForEachRow(rrows, []any{&hour, &reason, &n}, func() error {
-		if h := byHour[hour.UTC()]; h != nil {
-			h.RejectedBy[reason] += n
-		}
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("postgres: find stats: %w", err)
-	}
-	return out, nil
+	return sqlq.FindStats(ctx, conn{db.pool}, f)
 }

@@ -2,9 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
@@ -18,56 +15,17 @@ func (db *DB) ScheduleProjectDeletion(ctx context.Context, id int64) error {
 
 // PurgeDeletedProjects deletes up to limit events, then issues, then
 // rejected events of the oldest project scheduled for deletion (one kind of
-// row per call), and the project row once none is left. It reports whether
-// anything is left to purge.
+// row per call, each its own short transaction under the writer mutex),
+// and the project row once none is left. It reports whether anything is
+// left to purge.
 func (db *DB) PurgeDeletedProjects(ctx context.Context, limit int) (bool, error) {
-	if limit <= 0 {
-		limit = 500
-	}
-	var id int64
-	err := db.rdb.QueryRowContext(ctx, `SELECT id FROM projects WHERE deleted_at IS NOT NULL ORDER BY id LIMIT 1`).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	} else if err != nil {
-		return false, fmt.Errorf("sqlite: find deleted projects: %w", err)
-	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	for _, q := range []string{
-		`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE project_id = ? LIMIT ?)`,
-		`DELETE FROM issues WHERE id IN (SELECT id FROM issues WHERE project_id = ? LIMIT ?)`,
-		`DELETE FROM rejected_events WHERE id IN (SELECT id FROM rejected_events WHERE project_id = ? LIMIT ?)`,
-	} {
-		var n int64
-		err := db.tx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, q, id, limit)
-			if err != nil {
-				return err
-			}
-			n, _ = res.RowsAffected()
-			return nil
-		})
-		if err != nil {
-			return false, fmt.Errorf("sqlite: purge project %d: %w", id, err)
-		}
-		if n > 0 {
-			db.forgetProject(id)
-			return true, nil
-		}
+	id, more, err := sqlq.PurgeDeletedProjects(ctx, conn{db.rdb}, db.lockedTx, limit)
+	if id != 0 {
+		db.forgetProject(id)
 	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = ? AND deleted_at IS NOT NULL`, id)
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("sqlite: purge project %d: %w", id, err)
-	}
-	db.forgetProject(id)
-	var more int
-	if err := db.rdb.QueryRowContext(ctx, `SELECT count(*) FROM projects WHERE deleted_at IS NOT NULL`).Scan(&more); err != nil {
-		return false, fmt.Errorf("sqlite: find deleted projects: %w", err)
-	}
-	return more > 0, nil
+	return more, err
 }
 
 // forgetProject drops the writer's cached issues of a project; the caller

@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // AddStats adds ingestion counters in one transaction; deltas of unknown
@@ -41,50 +41,5 @@ func (db *DB) AddStats(ctx context.Context, deltas []core.StatsDelta) error {
 
 // FindStats returns the project's counted hours in f's range, oldest first.
 func (db *DB) FindStats(ctx context.Context, f core.StatsFilter) ([]*core.HourStats, error) {
-	from, to := us(dbutil.Hour(f.From)), int64(math.MaxInt64)
-	if !f.To.IsZero() {
-		to = us(dbutil.Hour(f.To))
-	}
-	if f.From.IsZero() {
-		from = math.MinInt64
-	}
-	rows, err := db.rdb.QueryContext(ctx, `SELECT hour, accepted, rejected, rate_limited, stored FROM stats_hourly
-		WHERE project_id = ? AND hour >= ? AND hour < ? ORDER BY hour`, f.ProjectID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find stats: %w", err)
-	}
-	defer rows.Close()
-	out := []*core.HourStats{}
-	byHour := map[int64]*core.HourStats{}
-	for rows.Next() {
-		var hour int64
-		h := &core.HourStats{ProjectID: f.ProjectID, RejectedBy: map[string]int64{}}
-		if err := rows.Scan(&hour, &h.Accepted, &h.Rejected, &h.RateLimited, &h.Stored); err != nil {
-			return nil, fmt.Errorf("sqlite: find stats: %w", err)
-		}
-		h.Hour = tm(hour)
-		byHour[hour] = h
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: find stats: %w", err)
-	}
-	rows.Close()
-	rrows, err := db.rdb.QueryContext(ctx, `SELECT hour, reason, count FROM stats_rejections_hourly
-		WHERE project_id = ? AND hour >= ? AND hour < ?`, f.ProjectID, from, to)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: find stats: %w", err)
-	}
-	defer rrows.Close()
-	for rrows.Next() {
-		var hour, n int64
-		var reason string
-		if err := rrows.Scan(&hour, &reason, &n); err != nil {
-			return nil, fmt.Errorf("sqlite: find stats: %w", err)
-		}
-		if h := byHour[hour]; h != nil {
-			h.RejectedBy[reason] += n
-		}
-	}
-	return out, rrows.Err()
+	return sqlq.FindStats(ctx, conn{db.rdb}, f)
 }
