@@ -17,37 +17,10 @@ func scanDestination(s pgx.Row) (*core.Destination, error) {
 	return sqlq.ScanDestination(utcScanner{s})
 }
 
-// nullID stores project 0 ("every project") as NULL.
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
-	}
-	return &id
-}
-
 // CreateDestination inserts d and sets its ID and CreatedAt; ECONFLICT for a
 // duplicate name in the project, ENOTFOUND for an unknown project, EINVALID.
 func (db *DB) CreateDestination(ctx context.Context, d *core.Destination) error {
-	if err := dbutil.ValidateDestination(d); err != nil {
-		return err
-	}
-	config, err := dbutil.EncodeConfig(d.Config)
-	if err != nil {
-		return err
-	}
-	now := db.clock()
-	err = db.pool.QueryRow(ctx, `INSERT INTO destinations (project_id, name, plugin, config, when_expr, source, created_at, updated_at)
-		VALUES ($1, $2, $3, $4::text::jsonb, $5, $6, $7, $7) RETURNING id`,
-		nullID(d.ProjectID), d.Name, d.Plugin, config, d.When, d.Source, now).Scan(&d.ID)
-	if isUnique(err) {
-		return core.Errorf(core.ECONFLICT, "a destination named %q already exists", d.Name)
-	} else if isForeignKey(err) {
-		return core.Errorf(core.ENOTFOUND, "project %d not found", d.ProjectID)
-	} else if err != nil {
-		return fmt.Errorf("postgres: insert destination: %w", err)
-	}
-	d.CreatedAt = now
-	return nil
+	return sqlq.CreateDestination(ctx, db.writeTx, d, db.clock())
 }
 
 // FindDestinations returns the project's destinations and the global ones,
@@ -183,15 +156,5 @@ func (db *DB) fillNotifications(ctx context.Context, ns []*core.Notification) er
 // pending keeps its state; the attempt is still recorded. ENOTFOUND for an
 // unknown id.
 func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error {
-	at := dbutil.UTC(a.At)
-	if a.At.IsZero() {
-		at = db.clock()
-	}
-	next := dbutil.UTC(a.NextAt)
-	if a.NextAt.IsZero() {
-		next = at
-	}
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		return sqlq.RecordAttempt(ctx, conn{tx}, id, "FOR UPDATE", a, at, next)
-	})
+	return sqlq.RecordAttemptAt(ctx, db.writeTx, id, a, db.clock())
 }

@@ -9,8 +9,17 @@ import (
 )
 
 // dialect is Postgres', for the SQL shared with core/sqlite.
-var dialect = sqlq.Dialect{Name: "postgres", ILike: "ILIKE", Numbered: true, TextCast: "::text", Locks: true,
-	RandomKey: "replace(gen_random_uuid()::text, '-', '')", Unique: isUnique, ForeignKey: isForeignKey}
+var dialect = sqlq.Dialect{
+	Name:       "postgres",
+	ILike:      "ILIKE",
+	Numbered:   true,
+	TextCast:   "::text",
+	JSONArg:    "::text::jsonb",
+	RandomKey:  "replace(gen_random_uuid()::text, '-', '')",
+	Locks:      true,
+	Unique:     isUnique,
+	ForeignKey: isForeignKey,
+}
 
 // conn adapts a pool or transaction to sqlq.Conn: placeholders are
 // numbered, and times come out in UTC.

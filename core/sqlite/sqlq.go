@@ -9,8 +9,13 @@ import (
 )
 
 // dialect is SQLite's, for the SQL shared with core/postgres.
-var dialect = sqlq.Dialect{Name: "sqlite", ILike: "LIKE", RandomKey: "lower(hex(randomblob(16)))",
-	Unique: isUnique, ForeignKey: isForeignKey}
+var dialect = sqlq.Dialect{
+	Name:       "sqlite",
+	ILike:      "LIKE",
+	RandomKey:  "lower(hex(randomblob(16)))",
+	Unique:     isUnique,
+	ForeignKey: isForeignKey,
+}
 
 // scanner reads one row (sqlq.Scanner).
 type scanner = sqlq.Scanner

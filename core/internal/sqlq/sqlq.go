@@ -74,6 +74,9 @@ type Dialect struct {
 	// TextCast is what reads a JSON column as text ("::text" in Postgres,
 	// whose jsonb columns are not text; "" in SQLite).
 	TextCast string
+	// JSONArg follows a placeholder whose text goes into a JSON column
+	// ("::text::jsonb" in Postgres; "" in SQLite).
+	JSONArg string
 	// RandomKey is an expression for 32 random lowercase hex digits.
 	RandomKey string
 	// Locks says the dialect takes row-locking clauses (FOR UPDATE); SQLite,
