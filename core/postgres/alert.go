@@ -17,33 +17,6 @@ func scanDestination(s pgx.Row) (*core.Destination, error) {
 	return sqlq.ScanDestination(utcScanner{s})
 }
 
-// CreateDestination inserts d and sets its ID and CreatedAt; ECONFLICT for a
-// duplicate name in the project, ENOTFOUND for an unknown project, EINVALID.
-func (db *DB) CreateDestination(ctx context.Context, d *core.Destination) error {
-	return sqlq.CreateDestination(ctx, db.writeTx, d, db.clock())
-}
-
-// FindDestinations returns the project's destinations and the global ones,
-// by id; ENOTFOUND for an unknown project. Project 0 lists the global ones.
-func (db *DB) FindDestinations(ctx context.Context, projectID int64) ([]*core.Destination, error) {
-	return sqlq.FindDestinations(ctx, conn{db.pool}, projectID)
-}
-
-func projectExists(ctx context.Context, q querier, id int64) error {
-	return sqlq.ProjectExists(ctx, conn{q}, id)
-}
-
-// DeleteDestination removes the project's destination (project 0: a global
-// one) and, by cascade, its notifications; ENOTFOUND when there is none.
-func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error {
-	return sqlq.DeleteDestination(ctx, conn{db.pool}, projectID, id)
-}
-
-const (
-	alertCols        = sqlq.AlertCols
-	notificationCols = sqlq.NotificationCols
-)
-
 func scanAlert(s pgx.Row) (*core.Alert, error) { return sqlq.ScanAlert(utcScanner{s}) }
 
 func scanNotification(s pgx.Row) (*core.Notification, error) {
@@ -55,12 +28,6 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
-}
-
-// FindAlerts returns the project's newest alerts (limit 0: 100) with their
-// notifications; ENOTFOUND for an unknown project.
-func (db *DB) FindAlerts(ctx context.Context, projectID int64, limit int) ([]*core.Alert, error) {
-	return sqlq.FindAlerts(ctx, conn{db.pool}, projectID, limit)
 }
 
 // ClaimNotifications leases up to limit (0: 100) due pending notifications
@@ -102,7 +69,7 @@ func (db *DB) fillNotifications(ctx context.Context, ns []*core.Notification) er
 		alertIDs, destIDs = append(alertIDs, n.AlertID), append(destIDs, n.DestinationID)
 	}
 	b := &pgx.Batch{}
-	b.Queue(`SELECT `+alertCols+` FROM alerts WHERE id = ANY($1)`, alertIDs)
+	b.Queue(`SELECT `+sqlq.AlertCols+` FROM alerts WHERE id = ANY($1)`, alertIDs)
 	b.Queue(`SELECT `+issueCols+` FROM issues WHERE id IN (SELECT issue_id FROM alerts WHERE id = ANY($1))`, alertIDs)
 	b.Queue(`SELECT `+projectCols+` FROM projects WHERE id IN (SELECT project_id FROM alerts WHERE id = ANY($1))`, alertIDs)
 	b.Queue(`SELECT `+destinationCols+` FROM destinations WHERE id = ANY($1)`, destIDs)
@@ -148,13 +115,4 @@ func (db *DB) fillNotifications(ctx context.Context, ns []*core.Notification) er
 		}
 	}
 	return br.Close()
-}
-
-// RecordAttempt stores one delivery attempt and moves the notification on:
-// delivered (Err ""), failed (Permanent), skipped (Skipped, no attempt
-// counted), or pending again at NextAt. A notification that is no longer
-// pending keeps its state; the attempt is still recorded. ENOTFOUND for an
-// unknown id.
-func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error {
-	return sqlq.RecordAttemptAt(ctx, db.writeTx, id, a, db.clock())
 }

@@ -14,12 +14,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 	"github.com/periscope-hq/periscope/migrations"
 )
 
 // DB is a core.Store over a PostgreSQL database. It is safe for concurrent
 // use, also by several processes sharing the database.
 type DB struct {
+	// Store has the methods whose SQL is shared with core/sqlite.
+	sqlq.Store
 	pool *pgxpool.Pool
 	now  core.Clock
 }
@@ -67,6 +70,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool, now: o.clock}
+	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock)
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

@@ -17,29 +17,6 @@ func scanIssue(s pgx.Row) (*dbutil.IssueRow, error) { return sqlq.ScanIssue(utcS
 // compatible with the KEY SHARE locks of event inserts.
 const lockIssue = "FOR NO KEY UPDATE"
 
-func findIssue(ctx context.Context, q querier, id int64, lock bool) (*dbutil.IssueRow, error) {
-	l := ""
-	if lock {
-		l = lockIssue
-	}
-	return sqlq.FindIssue(ctx, conn{q}, id, l)
-}
-
-// FindIssueByID returns the issue or ENOTFOUND.
-func (db *DB) FindIssueByID(ctx context.Context, id int64) (*core.Issue, error) {
-	r, err := findIssue(ctx, db.pool, id, false)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Issue, nil
-}
-
-// FindIssues returns one page of issues, sorted descending by f.Sort then
-// id, and the cursor of the next page.
-func (db *DB) FindIssues(ctx context.Context, f core.IssueFilter) ([]*core.Issue, string, error) {
-	return sqlq.FindIssues(ctx, conn{db.pool}, f)
-}
-
 // UpdateIssue applies upd (see core.Issue.Update) and returns the issue;
 // ENOTFOUND or EINVALID.
 func (db *DB) UpdateIssue(ctx context.Context, id int64, upd core.IssueUpdate) (*core.Issue, error) {

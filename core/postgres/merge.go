@@ -36,15 +36,3 @@ func (db *DB) MergeIssues(ctx context.Context, into int64, others []int64) (*cor
 		time.Sleep(time.Duration(attempt*attempt) * 10 * time.Millisecond)
 	}
 }
-
-// DeleteIssue removes the issue and, by cascade, its events, fingerprints,
-// counts and alerts; ENOTFOUND for an unknown issue.
-func (db *DB) DeleteIssue(ctx context.Context, id int64) error {
-	return sqlq.DeleteIssue(ctx, conn{db.pool}, id)
-}
-
-// FindIssueHistogram returns the issue's events per hour since since,
-// oldest first; ENOTFOUND for an unknown issue.
-func (db *DB) FindIssueHistogram(ctx context.Context, issueID int64, since time.Time) ([]core.Bucket, error) {
-	return sqlq.FindIssueHistogram(ctx, conn{db.pool}, issueID, since)
-}

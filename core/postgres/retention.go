@@ -12,15 +12,6 @@ import (
 // defaultPruneLimit is the batch of a retention call given no limit.
 const defaultPruneLimit = sqlq.DefaultPruneLimit
 
-// PruneEvents deletes up to limit of the project's events received before
-// before (oldest first, attachments by cascade), then, within the same
-// limit, its rejected events, in one short transaction. Concurrent callers
-// (several nodes) may pick the same rows; the second then skips them. See
-// core.RetentionStore.
-func (db *DB) PruneEvents(ctx context.Context, projectID int64, before time.Time, limit int) (int, error) {
-	return sqlq.PruneEvents(ctx, db.writeTx, projectID, before, limit)
-}
-
 // CapEvents deletes up to limit of the project's oldest events beyond its
 // newest keep, in one statement: the count and the choice of rows share
 // its snapshot, so two nodes capping at once pick the same rows and the

@@ -2,17 +2,10 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
-
-// CountIssueEvents counts the issue's events with a timestamp at or after
-// since, reading at most limit index entries (events_issue_timestamp).
-func (db *DB) CountIssueEvents(ctx context.Context, issueID int64, since time.Time, limit int) (int, error) {
-	return sqlq.CountIssueEvents(ctx, conn{db.pool}, issueID, since, limit)
-}
 
 // thresholdLock is a transaction-scoped advisory lock on (issue, rule): it
 // makes CreateThresholdAlert's check and insert atomic across nodes

@@ -6,13 +6,6 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-// ScheduleProjectDeletion hides the project, revokes its keys and frees its
-// name, in one transaction; PurgeDeletedProjects removes its data later.
-// ENOTFOUND for an unknown or already deleted project.
-func (db *DB) ScheduleProjectDeletion(ctx context.Context, id int64) error {
-	return sqlq.ScheduleProjectDeletion(ctx, db.writeTx, id, db.clock())
-}
-
 // PurgeDeletedProjects deletes up to limit events, then issues, then
 // rejected events of the oldest project scheduled for deletion (one kind of
 // row per call, each its own short transaction under the writer mutex),

@@ -17,45 +17,8 @@ func scanDestination(s scanner) (*core.Destination, error) {
 	return sqlq.ScanDestination(timeScanner{s})
 }
 
-// CreateDestination inserts d and sets its ID and CreatedAt; ECONFLICT for a
-// duplicate name in the project, ENOTFOUND for an unknown project, EINVALID.
-func (db *DB) CreateDestination(ctx context.Context, d *core.Destination) error {
-	return sqlq.CreateDestination(ctx, db.writeTx, d, db.clock())
-}
-
-// FindDestinations returns the project's destinations and the global ones,
-// by id; ENOTFOUND for an unknown project. Project 0 lists the global ones.
-func (db *DB) FindDestinations(ctx context.Context, projectID int64) ([]*core.Destination, error) {
-	return sqlq.FindDestinations(ctx, conn{db.rdb}, projectID)
-}
-
-func projectExists(ctx context.Context, q querier, id int64) error {
-	return sqlq.ProjectExists(ctx, conn{q}, id)
-}
-
-// DeleteDestination removes the project's destination (project 0: a global
-// one) and, by cascade, its notifications; ENOTFOUND when there is none.
-func (db *DB) DeleteDestination(ctx context.Context, projectID, id int64) error {
-	return db.write(ctx, func(tx *sql.Tx) error {
-		return sqlq.DeleteDestination(ctx, conn{tx}, projectID, id)
-	})
-}
-
-const (
-	alertCols        = sqlq.AlertCols
-	notificationCols = sqlq.NotificationCols
-)
-
-func scanAlert(s scanner) (*core.Alert, error) { return sqlq.ScanAlert(timeScanner{s}) }
-
 func scanNotification(s scanner) (*core.Notification, error) {
 	return sqlq.ScanNotification(timeScanner{s})
-}
-
-// FindAlerts returns the project's newest alerts (limit 0: 100) with their
-// notifications; ENOTFOUND for an unknown project.
-func (db *DB) FindAlerts(ctx context.Context, projectID int64, limit int) ([]*core.Alert, error) {
-	return sqlq.FindAlerts(ctx, conn{db.rdb}, projectID, limit)
 }
 
 func queryAlerts(ctx context.Context, q querier, where string, args ...any) ([]*core.Alert, error) {
@@ -80,7 +43,7 @@ func (db *DB) ClaimNotifications(ctx context.Context, now time.Time, limit int, 
 		rows, err := tx.QueryContext(ctx, `UPDATE notifications SET claimed_until = ?, next_attempt_at = ?
 			WHERE id IN (SELECT id FROM notifications WHERE state = 'pending' AND next_attempt_at <= ?
 				ORDER BY next_attempt_at, id LIMIT ?)
-			RETURNING `+notificationCols, us(until), us(until), us(now), limit)
+			RETURNING `+sqlq.NotificationCols, us(until), us(until), us(now), limit)
 		if err != nil {
 			return fmt.Errorf("sqlite: claim notifications: %w", err)
 		}
@@ -175,13 +138,4 @@ func queryEach(ctx context.Context, q querier, query string, ids []int64, fn fun
 		}
 	}
 	return rows.Err()
-}
-
-// RecordAttempt stores one delivery attempt and moves the notification on:
-// delivered (Err ""), failed (Permanent), skipped (Skipped, no attempt
-// counted), or pending again at NextAt. A notification that is no longer
-// pending keeps its state; the attempt is still recorded. ENOTFOUND for an
-// unknown id.
-func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error {
-	return sqlq.RecordAttemptAt(ctx, db.writeTx, id, a, db.clock())
 }

@@ -15,12 +15,15 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 	"github.com/periscope-hq/periscope/migrations"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // DB is a core.Store over one SQLite file. It is safe for concurrent use.
 type DB struct {
+	// Store has the methods whose SQL is shared with core/postgres.
+	sqlq.Store
 	path string
 	now  core.Clock
 	wdb  *sql.DB // the one writer connection
@@ -150,6 +153,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db.rdb.SetMaxOpenConns(o.readConns)
 	db.rdb.SetMaxIdleConns(o.readConns)
 	db.rdb.SetConnMaxIdleTime(5 * time.Minute)
+	db.Store = sqlq.NewStore(conn{db.rdb}, db.writeTx, db.clock)
 
 	ck, err := sql.Open("sqlite", path+"?"+pragmas.Encode())
 	if err != nil {

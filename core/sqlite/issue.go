@@ -13,25 +13,6 @@ const issueCols = sqlq.IssueCols
 
 func scanIssue(s scanner) (*dbutil.IssueRow, error) { return sqlq.ScanIssue(timeScanner{s}) }
 
-func findIssue(ctx context.Context, q querier, id int64) (*dbutil.IssueRow, error) {
-	return sqlq.FindIssue(ctx, conn{q}, id, "")
-}
-
-// FindIssueByID returns the issue or ENOTFOUND.
-func (db *DB) FindIssueByID(ctx context.Context, id int64) (*core.Issue, error) {
-	r, err := findIssue(ctx, db.rdb, id)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Issue, nil
-}
-
-// FindIssues returns one page of issues, sorted descending by f.Sort then
-// id, and the cursor of the next page.
-func (db *DB) FindIssues(ctx context.Context, f core.IssueFilter) ([]*core.Issue, string, error) {
-	return sqlq.FindIssues(ctx, conn{db.rdb}, f)
-}
-
 // UpdateIssue applies upd (see core.Issue.Update) and returns the
 // issue; ENOTFOUND or EINVALID.
 func (db *DB) UpdateIssue(ctx context.Context, id int64, upd core.IssueUpdate) (*core.Issue, error) {

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
@@ -41,10 +40,4 @@ func (db *DB) DeleteIssue(ctx context.Context, id int64) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error { return sqlq.DeleteIssue(ctx, conn{tx}, id) })
 	db.forgetIssues(id)
 	return err
-}
-
-// FindIssueHistogram returns the issue's events per hour since since,
-// oldest first; ENOTFOUND for an unknown issue.
-func (db *DB) FindIssueHistogram(ctx context.Context, issueID int64, since time.Time) ([]core.Bucket, error) {
-	return sqlq.FindIssueHistogram(ctx, conn{db.rdb}, issueID, since)
 }

@@ -12,14 +12,6 @@ import (
 // defaultPruneLimit is the batch of a retention call given no limit.
 const defaultPruneLimit = sqlq.DefaultPruneLimit
 
-// PruneEvents deletes up to limit of the project's events received before
-// before (oldest first, attachments by cascade), then, within the same
-// limit, its rejected events; one short transaction under the writer
-// mutex. See core.RetentionStore.
-func (db *DB) PruneEvents(ctx context.Context, projectID int64, before time.Time, limit int) (int, error) {
-	return sqlq.PruneEvents(ctx, db.writeTx, projectID, before, limit)
-}
-
 // CapEvents deletes up to limit of the project's oldest events beyond its
 // newest keep. The events to delete are chosen on a read connection (the
 // count is a scan of the project's index), so the writer is held only for

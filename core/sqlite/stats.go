@@ -7,7 +7,6 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
-	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // AddStats adds ingestion counters in one transaction; deltas of unknown
@@ -37,9 +36,4 @@ func (db *DB) AddStats(ctx context.Context, deltas []core.StatsDelta) error {
 		}
 		return nil
 	})
-}
-
-// FindStats returns the project's counted hours in f's range, oldest first.
-func (db *DB) FindStats(ctx context.Context, f core.StatsFilter) ([]*core.HourStats, error) {
-	return sqlq.FindStats(ctx, conn{db.rdb}, f)
 }
