@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/internal/dbutil"
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
@@ -35,13 +34,10 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]
 // dispatchers on several nodes never get the same row while its lease runs.
 // Each comes with its Alert, Issue, Project (without keys) and Destination.
 func (db *DB) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*core.Notification, error) {
-	limit, err := dbutil.Limit(limit)
+	now, limit, err := sqlq.ClaimBounds(now, limit, lease)
 	if err != nil {
 		return nil, err
-	} else if lease <= 0 {
-		return nil, core.FieldErrorf("lease", "lease must be positive")
 	}
-	now = dbutil.UTC(now)
 	rows, err := db.pool.Query(ctx, `UPDATE notifications n SET claimed_until = $1, next_attempt_at = $1
 		FROM (SELECT id FROM notifications WHERE state = 'pending' AND next_attempt_at <= $2
 			ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) c

@@ -9,20 +9,12 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-// defaultPruneLimit is the batch of a retention call given no limit.
-const defaultPruneLimit = sqlq.DefaultPruneLimit
-
 // CapEvents deletes up to limit of the project's oldest events beyond its
 // newest keep, in one statement: the count and the choice of rows share
 // its snapshot, so two nodes capping at once pick the same rows and the
 // second deletes none of them twice. See core.RetentionStore.
 func (db *DB) CapEvents(ctx context.Context, projectID int64, keep, limit int) (int, error) {
-	if limit <= 0 {
-		limit = defaultPruneLimit
-	}
-	if keep < 0 {
-		keep = 0
-	}
+	keep, limit = sqlq.CapBounds(keep, limit)
 	tag, err := db.pool.Exec(ctx, `DELETE FROM events WHERE id IN (
 		SELECT id FROM events WHERE project_id = $1 ORDER BY received, id
 		LIMIT least($3, greatest((SELECT count(*) FROM events WHERE project_id = $1) - $2, 0)))`,

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/internal/dbutil"
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
@@ -30,13 +29,10 @@ func queryAlerts(ctx context.Context, q querier, where string, args ...any) ([]*
 // get the same row while its lease runs. Each comes with its Alert, Issue,
 // Project (without keys) and Destination.
 func (db *DB) ClaimNotifications(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]*core.Notification, error) {
-	limit, err := dbutil.Limit(limit)
+	now, limit, err := sqlq.ClaimBounds(now, limit, lease)
 	if err != nil {
 		return nil, err
-	} else if lease <= 0 {
-		return nil, core.FieldErrorf("lease", "lease must be positive")
 	}
-	now = dbutil.UTC(now)
 	until := now.Add(lease)
 	ns := []*core.Notification{}
 	err = db.write(ctx, func(tx *sql.Tx) error {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/internal/dbutil"
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
@@ -13,23 +12,11 @@ import (
 // transaction under the writer lock, so that no batch can write to an issue
 // being merged away; the writer's caches forget every issue involved.
 func (db *DB) MergeIssues(ctx context.Context, into int64, others []int64) (*core.Issue, error) {
-	ids, err := dbutil.MergeIDs(into, others)
-	if err != nil {
-		return nil, err
-	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	var r *dbutil.IssueRow
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		r, err = sqlq.MergeIssues(ctx, conn{tx}, into, ids)
-		return err
-	})
-	db.forgetIssues(append(ids, into)...)
-	if err != nil {
-		return nil, err
-	}
-	return &r.Issue, nil
+	is, err := sqlq.MergeIssues(ctx, db.lockedTx, into, others)
+	db.forgetIssues(append([]int64{into}, others...)...)
+	return is, err
 }
 
 // DeleteIssue removes the issue and, by cascade, its events, fingerprints,

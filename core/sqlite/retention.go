@@ -9,20 +9,12 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-// defaultPruneLimit is the batch of a retention call given no limit.
-const defaultPruneLimit = sqlq.DefaultPruneLimit
-
 // CapEvents deletes up to limit of the project's oldest events beyond its
 // newest keep. The events to delete are chosen on a read connection (the
 // count is a scan of the project's index), so the writer is held only for
 // the delete itself. See core.RetentionStore.
 func (db *DB) CapEvents(ctx context.Context, projectID int64, keep, limit int) (int, error) {
-	if limit <= 0 {
-		limit = defaultPruneLimit
-	}
-	if keep < 0 {
-		keep = 0
-	}
+	keep, limit = sqlq.CapBounds(keep, limit)
 	var total int
 	if err := db.rdb.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE project_id = ?`, projectID).Scan(&total); err != nil {
 		return 0, fmt.Errorf("sqlite: count events: %w", err)

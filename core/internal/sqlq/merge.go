@@ -3,16 +3,36 @@ package sqlq
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
 
-// MergeIssues moves the issues ids (dbutil.MergeIDs) into into, in
-// transaction c (core.AdminStore.MergeIssues). It reads every issue
-// involved in id order, locking the rows where the dialect takes locks, so
-// that concurrent writers wait in the order WriteEvents takes them.
-func MergeIssues(ctx context.Context, c Conn, into int64, ids []int64) (*dbutil.IssueRow, error) {
+// MergeIssues moves others into into in one transaction tx
+// (core.AdminStore.MergeIssues). It reads every issue involved in id
+// order, locking the rows where the dialect takes locks, so that
+// concurrent writers wait in the order WriteEvents takes them.
+func MergeIssues(ctx context.Context, tx Tx, into int64, others []int64) (*core.Issue, error) {
+	ids, err := dbutil.MergeIDs(into, others)
+	if err != nil {
+		return nil, err
+	}
+	var r *dbutil.IssueRow
+	err = tx(ctx, func(c Conn) error {
+		var err error
+		r, err = mergeIssues(ctx, c, into, ids)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r.Issue, nil
+}
+
+// mergeIssues merges the issues ids (dbutil.MergeIDs) into into, in
+// transaction c.
+func mergeIssues(ctx context.Context, c Conn, into int64, ids []int64) (*dbutil.IssueRow, error) {
 	d := c.Dialect()
 	in, args := d.In("id", append([]int64{into}, ids...))
 	list, err := Collect(ctx, c, withLock(`SELECT `+IssueCols+` FROM issues WHERE `+in+` ORDER BY id`, d.Lock("FOR UPDATE")),
@@ -59,6 +79,18 @@ func MergeIssues(ctx context.Context, c Conn, into int64, ids []int64) (*dbutil.
 		return nil, fmt.Errorf("%s: merge issues: %w", d.Name, err)
 	}
 	return r, nil
+}
+
+// ClaimBounds checks ClaimNotifications' arguments and returns now in UTC
+// and the limit (0: 100).
+func ClaimBounds(now time.Time, limit int, lease time.Duration) (time.Time, int, error) {
+	limit, err := dbutil.Limit(limit)
+	if err != nil {
+		return now, 0, err
+	} else if lease <= 0 {
+		return now, 0, core.FieldErrorf("lease", "lease must be positive")
+	}
+	return dbutil.UTC(now), limit, nil
 }
 
 // DeleteIssue removes the issue and, by cascade, its events, fingerprints,

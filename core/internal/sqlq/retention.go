@@ -9,6 +9,15 @@ import (
 // DefaultPruneLimit is the batch of a retention call given no limit.
 const DefaultPruneLimit = 1000
 
+// CapBounds returns CapEvents' keep (at least 0) and limit (0:
+// DefaultPruneLimit).
+func CapBounds(keep, limit int) (int, int) {
+	if limit <= 0 {
+		limit = DefaultPruneLimit
+	}
+	return max(keep, 0), limit
+}
+
 // PruneEvents deletes up to limit of the project's events received before
 // before (oldest first, attachments by cascade), then, within the same
 // limit, its rejected events, in one short transaction
