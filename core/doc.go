@@ -7,7 +7,9 @@
 //
 // core imports only the standard library. Each technology lives in a
 // subpackage that imports core and never another adapter: bus (the in-memory
-// topic bus), sqlite and postgres (Store implementations), http (Fiber:
+// topic bus), sqlite and postgres (Store implementations; the SQL they
+// share, and the Go around it, is written once in internal/sqlq, and
+// internal/dbutil has their common helpers), http (Fiber:
 // Sentry ingestion and the admin API), notify (the go-plugin host and outbox
 // dispatcher), sentry (the wire protocol: envelopes, auth, normalization),
 // pipeline (processing workers and the batching writer), threshold (threshold

@@ -1,14 +1,24 @@
 // Package sqlq is the Go that core/sqlite and core/postgres would
 // otherwise write twice around their SQL: a Conn interface each store
-// adapts its pool and transactions to, queries written once with ?
-// placeholders (Rebind numbers them for Postgres), a Where builder, and
-// row scanners over the Scanner interface. Times are time.Time in and out
-// of a Conn: each adapter stores and reads them as its schema does (Unix
-// microseconds in SQLite, timestamptz in Postgres, always UTC).
+// adapts its pool and transactions to (Tx runs a write transaction the
+// store's way), queries written once with ? placeholders (Rebind numbers
+// them for Postgres), a Where builder, and row scanners over the Scanner
+// interface. Times are time.Time in and out of a Conn: each adapter stores
+// and reads them as its schema does (Unix microseconds in SQLite,
+// timestamptz in Postgres, always UTC).
 //
-// The SQL that really differs between the dialects (upserts, locks,
-// RETURNING, COPY, batch writes) stays in each store; what is here is
-// the SQL both run unchanged but for placeholders and Dialect.ILike.
+// Store (store.go) has the core.Store methods whose SQL is shared; each
+// adapter's DB embeds it. One file per area holds the queries: project.go
+// (projects and keys), issue.go, event.go (events, attachments,
+// fingerprints, histograms, rejected events), merge.go, alert.go and
+// destination.go, threshold.go, retention.go, stats.go.
+//
+// The SQL that really differs between the dialects (upserts, RETURNING,
+// COPY and unnest, the batch writes of WriteEvents, notification claims,
+// advisory locks) stays in each store; what is here is the SQL both run
+// unchanged but for what Dialect says: placeholders, ILIKE, JSON casts,
+// the random key expression, row locks (Postgres only) and which errors
+// are constraint violations.
 package sqlq
 
 import (
