@@ -244,12 +244,7 @@ func adminEvents(t *testing.T, c *admClient, p *Project, ids map[string]int64) {
 	}
 	c.wantErr(404, "", "GET", "/api/admin/issues/999999/events/latest", nil)
 
-	var fps struct {
-		Fingerprints []struct {
-			Hash   string `json:"hash"`
-			Config string `json:"config"`
-		} `json:"fingerprints"`
-	}
+	var fps adminclient.FingerprintList
 	c.want(200, "GET", fmt.Sprintf("/api/admin/issues/%d/fingerprints", ids["alpha"]), nil, &fps)
 	if len(fps.Fingerprints) != 1 || len(fps.Fingerprints[0].Hash) != 32 || fps.Fingerprints[0].Config == "" {
 		t.Errorf("fingerprints of issue alpha: %+v, want its one hash with its configuration", fps.Fingerprints)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/adminclient"
 )
 
 const (
@@ -40,11 +42,6 @@ func pythonEvent(t *testing.T, name string, seq int, replace ...string) (string,
 	ev["event_id"], ev["timestamp"] = id, time.Now().UTC().Format(time.RFC3339Nano)
 	b, _ := json.Marshal(ev)
 	return id, string(b)
-}
-
-type fingerprintRow struct {
-	Hash   string `json:"hash"`
-	Config string `json:"config"`
 }
 
 // TestGroupingConfigTransition: a project on newstyle:2023-01-11 with
@@ -84,10 +81,7 @@ func TestGroupingConfigTransition(t *testing.T) {
 			}
 			return s.WaitEvent(t, p.ID, id)
 		}
-		type decision struct {
-			Config string `json:"config"`
-			Hash   string `json:"hash"`
-		}
+		type decision = adminclient.EventGrouping
 		grouping := func(ev *StoredEvent) decision {
 			t.Helper()
 			var g decision
@@ -96,13 +90,18 @@ func TestGroupingConfigTransition(t *testing.T) {
 			}
 			return g
 		}
-		fingerprints := func(issue int64) []fingerprintRow {
+		// fingerprints returns the issue's "hash config" pairs, oldest first.
+		fingerprints := func(issue int64) []string {
 			t.Helper()
-			var out struct{ Fingerprints []fingerprintRow }
+			var out adminclient.FingerprintList
 			if code := s.Do("GET", fmt.Sprintf("/api/admin/issues/%d/fingerprints", issue), nil, &out); code != 200 {
 				t.Fatalf("fingerprints of issue %d: %d", issue, code)
 			}
-			return out.Fingerprints
+			var fps []string
+			for _, f := range out.Fingerprints {
+				fps = append(fps, f.Hash+" "+f.Config)
+			}
+			return fps
 		}
 
 		// 1. On 2023: four issues, four new-issue alerts.
@@ -131,11 +130,7 @@ func TestGroupingConfigTransition(t *testing.T) {
 		}
 
 		// 2. Switch to 2026: a transition of grouping.transition (720h).
-		var up struct {
-			GroupingConfig          string     `json:"grouping_config"`
-			PreviousGroupingConfig  string     `json:"previous_grouping_config"`
-			GroupingTransitionUntil *time.Time `json:"grouping_transition_until"`
-		}
+		var up Project
 		if code := s.Do("PATCH", fmt.Sprintf("/api/admin/projects/%d", p.ID), map[string]string{"grouping_config": config2026}, &up); code != 200 ||
 			up.GroupingConfig != config2026 || up.PreviousGroupingConfig != config2023 || up.GroupingTransitionUntil == nil || time.Until(*up.GroupingTransitionUntil) < 719*time.Hour {
 			t.Fatalf("switch: %d %+v", code, up)
@@ -160,7 +155,7 @@ func TestGroupingConfigTransition(t *testing.T) {
 			if g.Hash == old[i].Hash {
 				t.Errorf("%s: the 2026 hash equals the 2023 one (%s); the test proves nothing", kinds[i].name, g.Hash)
 			}
-			if len(fps) != 2 || fps[0] != (fingerprintRow{old[i].Hash, config2023}) || fps[1] != (fingerprintRow{g.Hash, config2026}) {
+			if len(fps) != 2 || fps[0] != old[i].Hash+" "+config2023 || fps[1] != g.Hash+" "+config2026 {
 				t.Errorf("%s: fingerprints %+v, want its 2023 hash and the 2026 alias %s", kinds[i].name, fps, g.Hash)
 			}
 		}
@@ -193,7 +188,7 @@ func TestGroupingConfigTransition(t *testing.T) {
 		if ev.IssueID == before[3].IssueID || g.Config != config2026 {
 			t.Fatalf("after the transition: issue %d (old %d), config %q; want a new issue grouped by %s", ev.IssueID, before[3].IssueID, g.Config, config2026)
 		}
-		if fps := fingerprints(ev.IssueID); len(fps) != 1 || fps[0] != (fingerprintRow{g.Hash, config2026}) {
+		if fps := fingerprints(ev.IssueID); len(fps) != 1 || fps[0] != g.Hash+" "+config2026 {
 			t.Errorf("new issue after the transition: fingerprints %+v, want only %s of %s", fps, g.Hash, config2026)
 		}
 		if n := len(s.Alerts(t, p.ID, "")); n != alerts+1 {

@@ -85,4 +85,22 @@ func TestRequest(t *testing.T) {
 	}
 }
 
+// TestListFingerprints: the issue's fingerprints come from its
+// fingerprints route, decoded as core.Fingerprint.
+func TestListFingerprints(t *testing.T) {
+	var uri string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uri = r.URL.RequestURI()
+		io.WriteString(w, `{"fingerprints":[{"hash":"ab12","config":"newstyle:2026-01-20","created_at":"2026-01-02T03:04:05Z"}]}`)
+	}))
+	defer srv.Close()
+	fps, err := adminclient.New(srv.URL, "k", nil).ListFingerprints(context.Background(), 9)
+	if err != nil || len(fps) != 1 || fps[0].Hash != "ab12" || fps[0].Config != core.GroupingConfig2026 || fps[0].CreatedAt.Day() != 2 {
+		t.Fatalf("ListFingerprints: %+v, %v", fps, err)
+	}
+	if uri != "/api/admin/issues/9/fingerprints" {
+		t.Errorf("asked %s", uri)
+	}
+}
+
 func contains(s, sub string) bool { return strings.Contains(s, sub) }

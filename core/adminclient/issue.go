@@ -100,6 +100,13 @@ func (c *Client) GetEvent(ctx context.Context, project int64, eventID string) (*
 	return &ev, c.Do(ctx, "GET", eventPath(project, eventID), nil, &ev)
 }
 
+// ListFingerprints returns the hashes leading to the issue with their
+// grouping configurations, oldest first.
+func (c *Client) ListFingerprints(ctx context.Context, issue int64) ([]*core.Fingerprint, error) {
+	var out FingerprintList
+	return out.Fingerprints, c.Do(ctx, "GET", issuePath(issue)+"/fingerprints", nil, &out)
+}
+
 // EventGrouping is the answer of GetEventGrouping: the event's grouping
 // decision.
 type EventGrouping struct {

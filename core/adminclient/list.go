@@ -28,6 +28,10 @@ type (
 	KeyList struct {
 		Keys []*core.ProjectKey `json:"keys"`
 	}
+	// FingerprintList is the answer of GET /issues/{id}/fingerprints.
+	FingerprintList struct {
+		Fingerprints []*core.Fingerprint `json:"fingerprints"`
+	}
 	// DestinationList is the answer of GET /alert_notification_destinations.
 	DestinationList struct {
 		Destinations []*core.Destination `json:"destinations"`

@@ -9,13 +9,9 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/storetest"
 )
-
-type alertPage struct {
-	Alerts     []core.Alert `json:"alerts"`
-	NextCursor string       `json:"next_cursor"`
-}
 
 func TestAlertRoutes(t *testing.T) {
 	s, _ := mustNotifyServer(t)
@@ -44,10 +40,10 @@ func TestAlertRoutes(t *testing.T) {
 	}
 
 	base := fmt.Sprintf("/api/admin/projects/%d/alerts", s.Project.ID)
-	get := func(query string) alertPage {
+	get := func(query string) adminclient.AlertPage {
 		t.Helper()
 		code, body := s.Admin(t, "GET", base+query, nil)
-		var p alertPage
+		var p adminclient.AlertPage
 		if err := json.Unmarshal(body, &p); code != 200 || err != nil {
 			t.Fatalf("GET %s: %d %s", query, code, body)
 		}
