@@ -22,6 +22,8 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 	now  core.Clock
+	// codec compresses event bodies with each project's dictionary.
+	codec *dbutil.Codec
 }
 
 var _ core.Store = (*DB)(nil)
@@ -67,6 +69,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool, now: o.clock}
+	db.codec = dbutil.NewCodec(dictStore{db})
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

@@ -47,7 +47,7 @@ func (db *DB) FindEvents(ctx context.Context, f core.EventFilter) ([]*core.Event
 	if err != nil {
 		return nil, "", err
 	}
-	q := `SELECT ` + eventCols + ` FROM events WHERE issue_id = $1`
+	q := `SELECT ` + eventCols + `, body FROM events WHERE issue_id = $1`
 	args := []any{f.IssueID}
 	if hasCur {
 		q += ` AND (timestamp, id) < ($3, $4)`
@@ -60,7 +60,14 @@ func (db *DB) FindEvents(ctx context.Context, f core.EventFilter) ([]*core.Event
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: find events: %w", err)
 	}
-	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*core.Event, error) { return scanEvent(r) })
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*core.Event, error) {
+		var body []byte
+		e, err := scanEvent(r, &body)
+		if err != nil {
+			return nil, err
+		}
+		return e, db.codec.FillComponents(ctx, e, body)
+	})
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: find events: %w", err)
 	}
@@ -92,8 +99,13 @@ func (db *DB) FindEventByID(ctx context.Context, projectID int64, eventID string
 	} else if err != nil {
 		return nil, fmt.Errorf("postgres: find event: %w", err)
 	}
-	if e.Payload, e.Data, err = dbutil.DecodeBody(body); err != nil {
+	b, err := db.codec.DecodeBody(ctx, body)
+	if err != nil {
 		return nil, fmt.Errorf("postgres: event %s: %w", eventID, err)
+	}
+	e.Payload, e.Data = b.Payload, b.Data
+	if b.Components != nil {
+		e.Grouping.Components = b.Components
 	}
 	rows, err := db.pool.Query(ctx, `SELECT id, filename, content_type, attachment_type, size FROM attachments WHERE event_pk = $1 ORDER BY id`, e.ID)
 	if err != nil {

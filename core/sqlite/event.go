@@ -47,7 +47,7 @@ func (db *DB) FindEvents(ctx context.Context, f core.EventFilter) ([]*core.Event
 	if err != nil {
 		return nil, "", err
 	}
-	q := `SELECT ` + eventCols + ` FROM events WHERE issue_id = ?`
+	q := `SELECT ` + eventCols + `, body FROM events WHERE issue_id = ?`
 	args := []any{f.IssueID}
 	if hasCur {
 		q += ` AND (timestamp, id) < (?, ?)`
@@ -62,9 +62,13 @@ func (db *DB) FindEvents(ctx context.Context, f core.EventFilter) ([]*core.Event
 	defer rows.Close()
 	events := []*core.Event{}
 	for rows.Next() {
-		e, err := scanEvent(rows)
+		var body []byte
+		e, err := scanEvent(rows, &body)
 		if err != nil {
 			return nil, "", fmt.Errorf("sqlite: find events: %w", err)
+		}
+		if err := db.codec.FillComponents(ctx, e, body); err != nil {
+			return nil, "", fmt.Errorf("sqlite: event %s: %w", e.EventID, err)
 		}
 		events = append(events, e)
 	}
@@ -97,8 +101,13 @@ func (db *DB) FindEventByID(ctx context.Context, projectID int64, eventID string
 	} else if err != nil {
 		return nil, fmt.Errorf("sqlite: find event: %w", err)
 	}
-	if e.Payload, e.Data, err = dbutil.DecodeBody(body); err != nil {
+	b, err := db.codec.DecodeBody(ctx, body)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: event %s: %w", eventID, err)
+	}
+	e.Payload, e.Data = b.Payload, b.Data
+	if b.Components != nil {
+		e.Grouping.Components = b.Components
 	}
 	rows, err := db.rdb.QueryContext(ctx, `SELECT id, filename, content_type, attachment_type, size FROM attachments WHERE event_pk = ? ORDER BY id`, e.ID)
 	if err != nil {
