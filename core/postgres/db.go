@@ -25,6 +25,8 @@ type DB struct {
 	sqlq.Store
 	pool *pgxpool.Pool
 	now  core.Clock
+	// codec compresses event bodies with each project's dictionary.
+	codec *dbutil.Codec
 }
 
 var _ core.Store = (*DB)(nil)
@@ -70,7 +72,8 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool, now: o.clock}
-	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock)
+	db.codec = dbutil.NewCodec(dictStore{db})
+	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock, db.codec)
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)

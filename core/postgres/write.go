@@ -24,10 +24,22 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	if err != nil {
 		return nil, err
 	}
+	encs, err := db.codec.Encoders(ctx, ps)
+	if err != nil {
+		return nil, storageError(err)
+	}
+	dbutil.Encode(ps, encs)
 	for attempt := 1; ; attempt++ {
 		b := &batchWriter{ps: ps, now: db.clock()}
 		err := db.tx(ctx, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 		if err == nil {
+			stored := make([]bool, len(ps))
+			for i, r := range b.results {
+				stored[i] = !r.Duplicate && ps[i].DupOf < 0
+			}
+			// A dictionary the batch completes is trained now; failing to
+			// save it only leaves the project on its current one.
+			_ = db.codec.Observe(ctx, ps, stored, b.now)
 			return b.results, nil
 		}
 		if isForeignKey(err) {

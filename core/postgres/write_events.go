@@ -33,7 +33,7 @@ func (b *batchWriter) insertEvents(ctx context.Context, tx pgx.Tx, issueIDs []in
 		c.platform, c.release, c.env = append(c.platform, e.Platform), append(c.release, e.Release), append(c.env, e.Environment)
 		c.tags, c.sdkName, c.sdkVersion = append(c.tags, p.Tags), append(c.sdkName, e.SDKName), append(c.sdkVersion, e.SDKVersion)
 		c.gBy, c.gName, c.gConfig = append(c.gBy, g.DecidedBy), append(c.gName, g.Name), append(c.gConfig, g.Config)
-		c.gHash, c.gComps, c.gTitle = append(c.gHash, g.Hash), append(c.gComps, string(g.Components)), append(c.gTitle, g.Title)
+		c.gHash, c.gComps, c.gTitle = append(c.gHash, g.Hash), append(c.gComps, ""), append(c.gTitle, g.Title)
 		c.body = append(c.body, p.Body)
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO events (project_id, event_id, issue_id, timestamp, received, title, culprit,

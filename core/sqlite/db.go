@@ -31,6 +31,8 @@ type DB struct {
 	wmu  sync.Mutex
 	ws   *writeStmts // prepared lazily under wmu
 	ckpt *checkpointer
+	// codec compresses event bodies with each project's dictionary.
+	codec *dbutil.Codec
 	// Caches filled after commits, touched only under wmu: the issue id by
 	// (project, hash), and the stored row of recently written issues.
 	cache  map[fpKey]int64
@@ -120,6 +122,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve}
+	db.codec = dbutil.NewCodec(dictStore{db})
 
 	pragmas := url.Values{}
 	pragmas.Add("_pragma", "busy_timeout(10000)")
@@ -153,7 +156,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db.rdb.SetMaxOpenConns(o.readConns)
 	db.rdb.SetMaxIdleConns(o.readConns)
 	db.rdb.SetConnMaxIdleTime(5 * time.Minute)
-	db.Store = sqlq.NewStore(conn{db.rdb}, db.writeTx, db.clock)
+	db.Store = sqlq.NewStore(conn{db.rdb}, db.writeTx, db.clock, db.codec)
 
 	ck, err := sql.Open("sqlite", path+"?"+pragmas.Encode())
 	if err != nil {

@@ -32,3 +32,18 @@ func (db *DB) CountEventsForTest(ctx context.Context) (int, error) {
 	err := db.rdb.QueryRowContext(ctx, `SELECT count(*) FROM events`).Scan(&n)
 	return n, err
 }
+
+// ExecForTest runs a statement on the writer connection.
+func (db *DB) ExecForTest(ctx context.Context, q string, args ...any) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	_, err := db.wdb.ExecContext(ctx, q, args...)
+	return err
+}
+
+// QueryRowForTest scans one row of a query on the writer connection.
+func (db *DB) QueryRowForTest(ctx context.Context, q string, args []any, dest ...any) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	return db.wdb.QueryRowContext(ctx, q, args...).Scan(dest...)
+}

@@ -101,6 +101,11 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	}
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	encs, err := db.codec.Encoders(ctx, ps)
+	if err != nil {
+		return nil, db.writeFailed(ctx, err)
+	}
+	dbutil.Encode(ps, encs)
 	ws, err := db.writeStatements(ctx)
 	if err != nil {
 		return nil, db.writeFailed(ctx, err)
@@ -125,6 +130,9 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	for id, r := range b.rows {
 		db.issues[id] = r
 	}
+	// A dictionary the batch completes is trained now; failing to save it
+	// only leaves the project on its current one.
+	_ = db.codec.Observe(ctx, ps, b.stored, b.now)
 	return b.results, nil
 }
 
@@ -137,6 +145,7 @@ type batchWriter struct {
 	learned map[fpKey]int64            // cache entries to add after commit
 	rows    map[int64]*dbutil.IssueRow // issue rows as this batch leaves them
 	results []core.WriteResult
+	stored  []bool // ps[i] was stored (not a duplicate)
 }
 
 func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
@@ -196,7 +205,7 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		g := e.Grouping
 		res, err := insertEvent.ExecContext(ctx, e.ProjectID, e.EventID, id, us(p.Timestamp), us(p.Received),
 			e.Title, e.Culprit, e.Level, e.Platform, e.Release, e.Environment, p.Tags, e.SDKName, e.SDKVersion,
-			g.DecidedBy, g.Name, g.Config, g.Hash, string(g.Components), g.Title, p.Body)
+			g.DecidedBy, g.Name, g.Config, g.Hash, "", g.Title, p.Body)
 		if isForeignKey(err) {
 			return &core.Error{Code: core.ENOTFOUND, Field: fmt.Sprintf("batch[%d].project_id", i),
 				Message: fmt.Sprintf("project %d not found", e.ProjectID)}
@@ -220,6 +229,7 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		return err
 	}
 
+	b.stored = stored
 	b.results = make([]core.WriteResult, n)
 	for i := range b.ps {
 		b.results[i] = core.WriteResult{IssueID: issueIDs[i], Duplicate: !stored[i]}

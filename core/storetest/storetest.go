@@ -25,6 +25,7 @@ func Run(t *testing.T, open Open) {
 		{"Text", textTests},
 		{"Issue", issueTests},
 		{"Event", eventTests},
+		{"EventBody", eventBodyTests},
 		{"Destination", destinationTests},
 		{"Notification", notificationTests},
 		{"DestinationAdmin", destinationAdminTests},

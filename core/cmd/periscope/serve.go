@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/periscope-hq/periscope/core/config"
@@ -190,6 +192,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if path := os.Getenv("PERISCOPE_CPU_PROFILE"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	m := &Main{Config: c}
 	if err := m.Run(ctx); err != nil {
 		if m.Store != nil {
@@ -231,4 +240,19 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: schema is current\n", desc)
 	return nil
+}
+
+// startCPUProfile writes a CPU profile of the whole serve run to path (set
+// PERISCOPE_CPU_PROFILE; itest/bench/README.md reads it with go tool pprof).
+// The returned function stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("PERISCOPE_CPU_PROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("PERISCOPE_CPU_PROFILE: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -17,7 +17,7 @@ type Prepared struct {
 	Timestamp time.Time // UTC, microseconds
 	Received  time.Time // UTC, microseconds
 	Tags      string    // EncodeTags
-	Body      []byte    // EncodeBody(payload, data)
+	Body      []byte    // BodyEncoder.EncodeBody: payload, components, data
 	// Attachments holds the compressed attachment data, in the order of
 	// E.Attachments.
 	Attachments [][]byte
@@ -32,8 +32,8 @@ type Prepared struct {
 
 // Prepare validates a batch (EINVALID naming "batch[i].field" for the first
 // problem), makes the text of the extracted columns storable (Text; the
-// payload is kept as sent) and compresses payloads, data and attachments, spreading the
-// work over the available CPUs for large batches.
+// payload is kept as sent) and finds the duplicates within it; Encode then
+// compresses what is stored.
 func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 	ps := make([]*Prepared, len(batch))
 	type key struct {
@@ -77,12 +77,21 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 		}
 		ps[i] = p
 	}
+	return ps, nil
+}
+
+// Encode makes the stored form of each event of ps that is not a
+// duplicate: its tags, its body (with its project's encoder from encs:
+// the payload as sent, the grouping components and the data) and its
+// compressed attachments, spreading the work over the available CPUs for
+// large batches.
+func Encode(ps []*Prepared, encs map[int64]BodyEncoder) {
 	encode := func(p *Prepared) {
 		if p.DupOf >= 0 {
 			return
 		}
 		p.Tags = EncodeTags(p.E.Tags)
-		p.Body = EncodeBody(p.E.Payload, p.E.Data)
+		p.Body = encs[p.E.ProjectID].EncodeBody(Body{Payload: p.E.Payload, Components: p.E.Grouping.Components, Data: p.E.Data})
 		for _, a := range p.E.Attachments {
 			p.Attachments = append(p.Attachments, Compress(a.Data))
 		}
@@ -92,7 +101,7 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 		for _, p := range ps {
 			encode(p)
 		}
-		return ps, nil
+		return
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -103,7 +112,6 @@ func Prepare(batch []*core.EventWrite) ([]*Prepared, error) {
 		})
 	}
 	wg.Wait()
-	return ps, nil
 }
 
 // IssueRow is an issue as stored, with the columns core.Issue does not

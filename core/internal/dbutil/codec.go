@@ -51,7 +51,9 @@ func Decompress(b []byte) ([]byte, error) {
 // bodyVersion is the first byte of an event body before compression.
 const bodyVersion = 1
 
-// EncodeBody compresses an event's raw payload and normalized data together
+// EncodeBody is the version 1 encoding, which stores no longer write
+// (BodyEncoder.EncodeBody is version 2) and still read (Codec.DecodeBody):
+// it compresses an event's raw payload and normalized data together
 // as one zstd frame (they share most of their text, so one frame is smaller
 // and cheaper than two). The frame holds: version byte 1, the payload
 // length as a uvarint, the payload, the data.

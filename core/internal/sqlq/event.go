@@ -37,8 +37,9 @@ func ScanEvent(s Scanner, extra ...any) (*core.Event, error) {
 }
 
 // FindEvents returns one page of an issue's events, newest first; ENOTFOUND
-// for an unknown issue (core.EventStore.FindEvents).
-func FindEvents(ctx context.Context, c Conn, f core.EventFilter) ([]*core.Event, string, error) {
+// for an unknown issue (core.EventStore.FindEvents). The grouping
+// components come from the bodies, decoded with codec.
+func FindEvents(ctx context.Context, c Conn, codec *dbutil.Codec, f core.EventFilter) ([]*core.Event, string, error) {
 	limit, err := dbutil.Limit(f.Limit)
 	if err != nil {
 		return nil, "", err
@@ -52,8 +53,18 @@ func FindEvents(ctx context.Context, c Conn, f core.EventFilter) ([]*core.Event,
 	if hasCur {
 		w.Add("(timestamp, id) < (?, ?)", time.UnixMicro(cur.Value).UTC(), cur.ID)
 	}
-	events, err := Collect(ctx, c, `SELECT `+EventCols(c.Dialect())+` FROM events`+w.SQL()+` ORDER BY timestamp DESC, id DESC LIMIT ?`,
-		w.Args(limit+1), func(s Scanner) (*core.Event, error) { return ScanEvent(s) })
+	events, err := Collect(ctx, c, `SELECT `+EventCols(c.Dialect())+`, body FROM events`+w.SQL()+` ORDER BY timestamp DESC, id DESC LIMIT ?`,
+		w.Args(limit+1), func(s Scanner) (*core.Event, error) {
+			var body []byte
+			e, err := ScanEvent(s, &body)
+			if err != nil {
+				return nil, err
+			}
+			if err := codec.FillComponents(ctx, e, body); err != nil {
+				return nil, fmt.Errorf("event %s: %w", e.EventID, err)
+			}
+			return e, nil
+		})
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: find events: %w", c.Dialect().Name, err)
 	}
@@ -72,8 +83,8 @@ func FindEvents(ctx context.Context, c Conn, f core.EventFilter) ([]*core.Event,
 }
 
 // FindEventByID returns an event of the project with its payload, data and
-// attachment metadata, or ENOTFOUND.
-func FindEventByID(ctx context.Context, c Conn, projectID int64, eventID string) (*core.Event, error) {
+// attachment metadata, or ENOTFOUND; codec decodes the body.
+func FindEventByID(ctx context.Context, c Conn, codec *dbutil.Codec, projectID int64, eventID string) (*core.Event, error) {
 	name := c.Dialect().Name
 	var body []byte
 	e, err := ScanEvent(c.QueryRow(ctx, `SELECT `+EventCols(c.Dialect())+`, body FROM events WHERE project_id = ? AND event_id = ?`,
@@ -83,8 +94,13 @@ func FindEventByID(ctx context.Context, c Conn, projectID int64, eventID string)
 	} else if err != nil {
 		return nil, fmt.Errorf("%s: find event: %w", name, err)
 	}
-	if e.Payload, e.Data, err = dbutil.DecodeBody(body); err != nil {
+	b, err := codec.DecodeBody(ctx, body)
+	if err != nil {
 		return nil, fmt.Errorf("%s: event %s: %w", name, eventID, err)
+	}
+	e.Payload, e.Data = b.Payload, b.Data
+	if b.Components != nil {
+		e.Grouping.Components = b.Components
 	}
 	err = c.Query(ctx, `SELECT id, filename, content_type, attachment_type, size FROM attachments WHERE event_pk = ? ORDER BY id`,
 		[]any{e.ID}, func(s Scanner) error {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
 
 // Store has the methods of core.Store whose SQL both dialects share. Each
@@ -15,12 +16,13 @@ type Store struct {
 	read  Conn             // reads: SQLite's read-only pool, Postgres' pool
 	write Tx               // write transactions
 	clock func() time.Time // now, in UTC
+	codec *dbutil.Codec    // event bodies, with each project's dictionary
 }
 
 // NewStore returns a Store reading on read and writing in write's
-// transactions, with the time from clock.
-func NewStore(read Conn, write Tx, clock func() time.Time) Store {
-	return Store{read: read, write: write, clock: clock}
+// transactions, with the time from clock, decoding event bodies with codec.
+func NewStore(read Conn, write Tx, clock func() time.Time, codec *dbutil.Codec) Store {
+	return Store{read: read, write: write, clock: clock, codec: codec}
 }
 
 // CreateProject inserts p with one new key, in one transaction. A
@@ -112,13 +114,13 @@ func (s Store) DeleteIssue(ctx context.Context, id int64) error {
 // FindEvents returns one page of an issue's events, newest first;
 // ENOTFOUND for an unknown issue.
 func (s Store) FindEvents(ctx context.Context, f core.EventFilter) ([]*core.Event, string, error) {
-	return FindEvents(ctx, s.read, f)
+	return FindEvents(ctx, s.read, s.codec, f)
 }
 
 // FindEventByID returns an event of the project with its payload, data and
 // attachment metadata, or ENOTFOUND.
 func (s Store) FindEventByID(ctx context.Context, projectID int64, eventID string) (*core.Event, error) {
-	return FindEventByID(ctx, s.read, projectID, eventID)
+	return FindEventByID(ctx, s.read, s.codec, projectID, eventID)
 }
 
 // FindAttachment returns one attachment of an event with its data, or
