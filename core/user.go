@@ -34,7 +34,8 @@ type Activity struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// UserStore keeps users, browser sessions and issue activity.
+// UserStore keeps users, browser sessions and issue activity, and answers
+// the summaries the web UI's lists show.
 type UserStore interface {
 	// CreateUser stores u (Email, Role, PasswordHash set) and fills ID and
 	// CreatedAt; ECONFLICT when the email is taken.
@@ -64,6 +65,14 @@ type UserStore interface {
 	// DeleteExpiredSessions removes the sessions expired before now and
 	// returns how many.
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
+
+	// CountIssues returns how many issues of the project have the status
+	// ("" counts every issue).
+	CountIssues(ctx context.Context, projectID int64, status string) (int64, error)
+	// FindIssueTrends returns, for each issue of ids with events since
+	// the hour of since, its events per hour, oldest first (hours without
+	// events left out), in one query.
+	FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]Bucket, error)
 
 	// AddActivity records a; it fills ID. ENOTFOUND for an unknown issue.
 	AddActivity(ctx context.Context, a *Activity) error

@@ -89,3 +89,13 @@ func (db *DB) AddActivity(ctx context.Context, a *core.Activity) error {
 func (db *DB) FindActivity(ctx context.Context, issueID int64, limit int) ([]*core.Activity, error) {
 	return sqlq.FindActivity(ctx, conn{db.pool}, issueID, limit)
 }
+
+// CountIssues implements core.UserStore.
+func (db *DB) CountIssues(ctx context.Context, projectID int64, status string) (int64, error) {
+	return sqlq.CountIssues(ctx, conn{db.pool}, projectID, status)
+}
+
+// FindIssueTrends implements core.UserStore.
+func (db *DB) FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]core.Bucket, error) {
+	return sqlq.FindIssueTrends(ctx, conn{db.pool}, ids, since)
+}

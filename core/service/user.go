@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/mail"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -160,4 +161,24 @@ func (s *Service) RecordActivity(ctx context.Context, issueID int64, actor, acti
 // first.
 func (s *Service) FindActivity(ctx context.Context, issueID int64) ([]*core.Activity, error) {
 	return s.Store.FindActivity(ctx, issueID, 100)
+}
+
+// CountOpenIssues returns how many unresolved issues the project has.
+func (s *Service) CountOpenIssues(ctx context.Context, projectID int64) (int64, error) {
+	return s.Store.CountIssues(ctx, projectID, core.StatusUnresolved)
+}
+
+// FindIssueTrends returns the last 24 hours of each issue's events per
+// hour, zeros included, oldest first: one query for a whole page.
+func (s *Service) FindIssueTrends(ctx context.Context, ids []int64) (map[int64][]core.Bucket, error) {
+	now := s.now()
+	raw, err := s.Store.FindIssueTrends(ctx, ids, now.Add(-24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]core.Bucket, len(ids))
+	for _, id := range ids {
+		out[id] = histogram(raw[id], now).Hours
+	}
+	return out, nil
 }

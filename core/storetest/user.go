@@ -13,6 +13,7 @@ var userTests = []test{
 	{"CreateFindDelete", testUserCreateFindDelete},
 	{"Sessions", testSessions},
 	{"Activity", testActivity},
+	{"IssueSummaries", testIssueSummaries},
 }
 
 func testUserCreateFindDelete(t *testing.T, s core.Store) {
@@ -105,5 +106,36 @@ func testActivity(t *testing.T, s core.Store) {
 	must(t, "DeleteIssue", s.DeleteIssue(ctx, res[1].IssueID))
 	if got, err := s.FindActivity(ctx, res[1].IssueID, 10); err != nil || len(got) != 0 {
 		t.Fatalf("FindActivity(deleted issue) = %v, %v; want none", got, err)
+	}
+}
+
+func testIssueSummaries(t *testing.T, s core.Store) {
+	ctx := context.Background()
+	p := MustCreateProject(t, s, "sum")
+	e1, e2, e3 := NewEvent(p.ID, "a"), NewEvent(p.ID, "a"), NewEvent(p.ID, "b")
+	e2.Timestamp = e1.Timestamp.Add(2 * time.Hour)
+	res := MustWrite(t, s, e1, e2, e3)
+	status := core.StatusResolved
+	if _, err := s.UpdateIssue(ctx, res[2].IssueID, core.IssueUpdate{Status: &status}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		status string
+		want   int64
+	}{{"", 2}, {core.StatusUnresolved, 1}, {core.StatusResolved, 1}, {core.StatusIgnored, 0}} {
+		if n, err := s.CountIssues(ctx, p.ID, c.status); err != nil || n != c.want {
+			t.Errorf("CountIssues(%q) = %d, %v; want %d", c.status, n, err, c.want)
+		}
+	}
+	tr, err := s.FindIssueTrends(ctx, []int64{res[0].IssueID, res[2].IssueID, 99999}, e1.Timestamp.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := tr[res[0].IssueID]
+	if len(a) != 2 || a[0].Count != 1 || a[1].Count != 1 || !a[1].Start.Equal(e2.Timestamp.Truncate(time.Hour)) || len(tr[res[2].IssueID]) != 1 || len(tr[99999]) != 0 {
+		t.Fatalf("FindIssueTrends = %v; want two hours of one event for a, one for b", tr)
+	}
+	if tr, err := s.FindIssueTrends(ctx, []int64{res[0].IssueID}, e2.Timestamp.Add(time.Hour)); err != nil || len(tr) != 0 {
+		t.Fatalf("FindIssueTrends(since after) = %v, %v; want none", tr, err)
 	}
 }

@@ -166,3 +166,40 @@ func FindActivity(ctx context.Context, c Conn, issueID int64, limit int) ([]*cor
 	}
 	return as, nil
 }
+
+// CountIssues returns how many issues of a project have status ("" any).
+func CountIssues(ctx context.Context, c Conn, projectID int64, status string) (int64, error) {
+	q, args := `SELECT count(*) FROM issues WHERE project_id = ?`, []any{projectID}
+	if status != "" {
+		q, args = q+` AND status = ?`, append(args, status)
+	}
+	var n int64
+	if err := c.QueryRow(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("%s: count issues: %w", c.Dialect().Name, err)
+	}
+	return n, nil
+}
+
+// FindIssueTrends returns the hourly event counts at or after since of
+// each issue in ids that has any, oldest first.
+func FindIssueTrends(ctx context.Context, c Conn, ids []int64, since time.Time) (map[int64][]core.Bucket, error) {
+	out := map[int64][]core.Bucket{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cond, args := c.Dialect().In("issue_id", ids)
+	err := c.Query(ctx, `SELECT issue_id, hour, count FROM issue_hourly WHERE `+cond+` AND hour >= ? ORDER BY issue_id, hour`,
+		append(args, since), func(s Scanner) error {
+			var id int64
+			var b core.Bucket
+			if err := s.Scan(&id, &b.Start, &b.Count); err != nil {
+				return err
+			}
+			out[id] = append(out[id], b)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("%s: find issue trends: %w", c.Dialect().Name, err)
+	}
+	return out, nil
+}
