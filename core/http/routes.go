@@ -79,4 +79,9 @@ func (s *Server) routes() {
 		s.app.Post(p, s.cors, s.handleSecurity)
 		s.app.Options(p, s.cors)
 	}
+
+	// The browser UI (core/web), wired in by the binary.
+	if s.opts.UI != nil {
+		s.opts.UI(s.app)
+	}
 }
