@@ -20,7 +20,7 @@ func (u *UI) checkCSRF(c *fiber.Ctx) error {
 		return u.renderError(c, fiber.StatusForbidden, "This form was sent from another site, so nothing was changed.")
 	}
 	if o := c.Get(fiber.HeaderOrigin); o != "" {
-		if ou, err := url.Parse(o); err != nil || ou.Host != c.Hostname() {
+		if ou, err := url.Parse(o); err != nil || (ou.Host != c.Hostname() && o != u.publicOrigin()) {
 			return u.renderError(c, fiber.StatusForbidden, "This form was sent from another site, so nothing was changed.")
 		}
 	}
@@ -32,6 +32,16 @@ func (u *UI) checkCSRF(c *fiber.Ctx) error {
 		return u.renderError(c, fiber.StatusForbidden, "This form has expired or was not sent from this site, so nothing was changed. Reload the page and try again.")
 	}
 	return c.Next()
+}
+
+// publicOrigin is server.public_url's scheme and host: behind a proxy
+// the Host header may differ from what the browser shows.
+func (u *UI) publicOrigin() string {
+	pu, err := url.Parse(u.opts.PublicURL)
+	if err != nil || pu.Host == "" {
+		return ""
+	}
+	return pu.Scheme + "://" + pu.Host
 }
 
 type formKey struct{}
