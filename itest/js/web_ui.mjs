@@ -59,7 +59,7 @@ try {
   }
   step('issue-read', { url: issueURL });
   await axeCheck(browser, state, issueURL, 'issue detail');
-  if (shots) await page.screenshot({ path: shots + '/issue-detail.png', fullPage: false });
+  if (shots) await page.screenshot({ path: shots + '/issue-detail.png', fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1600 } });
 
   await page.getByRole('button', { name: 'Resolve' }).click();
   await page.getByRole('button', { name: 'Unresolve' }).waitFor();
