@@ -76,7 +76,8 @@ func createUser(t *testing.T, s *Server, email, role string) string {
 // sign in, create a project, send errors with @sentry/node to the DSN the
 // page shows, find the issue, read its exception, frames, breadcrumb and
 // tag, resolve it and find it under the resolved filter, merge two other
-// issues, and sign out. axe-core checks the sign-in, list, detail and
+// issues, preview grouping rules that would merge what is left, and sign
+// out. axe-core checks the sign-in, list, detail and
 // settings pages. With PERISCOPE_SCREENSHOTS=1 (SQLite run) it rewrites
 // itest/screenshots/*.png.
 func TestWebUI(t *testing.T) {
@@ -111,7 +112,7 @@ func TestWebUI(t *testing.T) {
 				issuePath = st.URL
 			}
 		}
-		want := "axe signed-in project-created sent issue-listed axe issue-read axe resolved found-resolved merged axe settings signed-out"
+		want := "axe signed-in project-created sent issue-listed axe issue-read axe resolved found-resolved merged rules-preview axe settings signed-out"
 		if got := strings.Join(names, " "); got != want {
 			t.Fatalf("browser steps:\n got %s\nwant %s", got, want)
 		}

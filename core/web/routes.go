@@ -38,6 +38,10 @@ func (u *UI) routes(app *fiber.App) {
 	app.Get("/projects/:id/settings", admin(u.handleSettings)...)
 	app.Post("/projects/:id/settings", admin(u.handleSettingsAction)...)
 
+	// Grouping rules, read-only, and a preview of changed ones (rules.go).
+	app.Get("/rules", user(u.handleRules)...)
+	app.Post("/rules/preview", admin(u.handlePreview)...)
+
 	// Issues (issue_list.go, issue_show.go, issue_action.go).
 	app.Get("/projects/:id/issues", user(u.handleIssues)...)
 	app.Post("/projects/:id/issues/bulk", user(u.handleBulk)...)

@@ -29,6 +29,9 @@ type Options struct {
 	// AccountAttempts and AddressAttempts bound the wrong passwords per
 	// minute for one email and for one client address (default 5 and 20).
 	AccountAttempts, AddressAttempts int
+	// Rules serves the grouping rules page; nil leaves it without rules
+	// and preview.
+	Rules Rules
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

@@ -85,6 +85,15 @@ try {
   check((await page.getByRole('checkbox').count()) === 1, 'one issue left after the merge');
   step('merged');
 
+  await page.getByRole('link', { name: 'Grouping rules' }).click();
+  await page.getByLabel('Project').selectOption({ label: 'shop' });
+  await page.getByLabel('New rules (YAML)').fill("rules:\n  - name: all-one\n    when: 'true'\n    fingerprint: ['\"all\"']\n");
+  await page.getByRole('button', { name: 'Preview' }).click();
+  await page.getByRole('heading', { name: 'What would change' }).waitFor();
+  const report = await page.locator('main').innerText();
+  check(report.includes('0 issues would split') && report.includes('1 groups would merge issues'), 'rules preview: ' + report);
+  step('rules-preview');
+
   const settingsURL = listURL.replace(/\/issues.*$/, '/settings');
   await page.goto(settingsURL);
   check((await page.getByLabel('DSN of the first active key').inputValue()) === dsn, 'settings show the DSN');

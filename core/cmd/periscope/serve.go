@@ -109,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	uiSvc := service.New(store, m.alerts.host)
 	uiSvc.DefaultGroupingConfig, uiSvc.GroupingTransition = c.Grouping.DefaultConfig, c.Grouping.Transition
-	ui, err := web.New(uiSvc, m.Logger, web.Options{PublicURL: c.PublicURL(), SessionTTL: c.Web.SessionTTL})
+	ui, err := web.New(uiSvc, m.Logger, web.Options{PublicURL: c.PublicURL(), SessionTTL: c.Web.SessionTTL, Rules: webRules{c, m.Rules, store}})
 	if err != nil {
 		ln.Close()
 		return err
