@@ -99,3 +99,10 @@ func (db *DB) CountIssues(ctx context.Context, projectID int64, status string) (
 func (db *DB) FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]core.Bucket, error) {
 	return sqlq.FindIssueTrends(ctx, conn{db.pool}, ids, since)
 }
+
+// FindTagCounts implements core.UserStore.
+func (db *DB) FindTagCounts(ctx context.Context, issueID int64, limit int) ([]core.TagCount, error) {
+	return sqlq.FindTagCounts(ctx, conn{db.pool}, `SELECT t->>0, t->>1, count(*)
+		FROM (SELECT tags FROM events WHERE issue_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?) e, jsonb_array_elements(e.tags) t
+		GROUP BY 1, 2`, issueID, limit)
+}

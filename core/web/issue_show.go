@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 
 	"github.com/gofiber/fiber/v2"
@@ -19,7 +20,7 @@ type issueData struct {
 	Fingerprints []*core.Fingerprint
 	Activity     []*core.Activity
 	Tags         []tagDist
-	TagSample    int // how many of the newest events the distribution covers
+	TagNote      string // which events the distribution covers
 	Events       []*core.Event
 	Newer, Older string // event ids next to the one shown
 	Event        *eventView
@@ -68,10 +69,17 @@ func (u *UI) handleIssue(c *fiber.Ctx) error {
 	if d.Activity, err = u.svc.FindActivity(ctx, iss.ID); err != nil {
 		return u.fail(c, err)
 	}
-	if d.Events, _, err = u.svc.FindEvents(ctx, core.EventFilter{IssueID: iss.ID, Limit: tagSample}); err != nil {
+	if d.Events, _, err = u.svc.FindEvents(ctx, core.EventFilter{IssueID: iss.ID, Limit: navEvents}); err != nil {
 		return u.fail(c, err)
 	}
-	d.Tags, d.TagSample = tagDistribution(d.Events), len(d.Events)
+	counts, err := u.svc.FindTagCounts(ctx, iss.ID)
+	if err != nil {
+		return u.fail(c, err)
+	}
+	d.Tags, d.TagNote = tagDistribution(counts), "Over every kept event of the issue."
+	if iss.Count > service.TagSample {
+		d.TagNote = fmt.Sprintf("Over the newest %d events.", service.TagSample)
+	}
 
 	var ev *core.Event
 	if eid := c.Params("event_id"); eid != "" {
@@ -130,9 +138,9 @@ func newEventView(ev *core.Event) (*eventView, error) {
 	return v, nil
 }
 
-// tagSample is how many of an issue's newest events the tag distribution
-// and the event navigation cover.
-const tagSample = 100
+// navEvents is how many of an issue's newest events the event list and
+// navigation cover.
+const navEvents = 100
 
 // tagDist is one tag key's most frequent values among the sampled events.
 type tagDist struct {
@@ -146,23 +154,21 @@ type tagCount struct {
 	Count int
 }
 
-func tagDistribution(evs []*core.Event) []tagDist {
-	counts := map[string]map[string]int{}
-	for _, e := range evs {
-		for _, t := range e.Tags {
-			if counts[t.Key] == nil {
-				counts[t.Key] = map[string]int{}
-			}
-			counts[t.Key][t.Value]++
+// tagDistribution keeps the five most frequent values of each key, with
+// the key's total for the shares.
+func tagDistribution(counts []core.TagCount) []tagDist {
+	byKey := map[string]*tagDist{}
+	for _, c := range counts {
+		d := byKey[c.Key]
+		if d == nil {
+			d = &tagDist{Key: c.Key}
+			byKey[c.Key] = d
 		}
+		d.Values = append(d.Values, tagCount{c.Value, int(c.Count)})
+		d.Total += int(c.Count)
 	}
 	var out []tagDist
-	for k, vs := range counts {
-		d := tagDist{Key: k}
-		for v, n := range vs {
-			d.Values = append(d.Values, tagCount{v, n})
-			d.Total += n
-		}
+	for _, d := range byKey {
 		sort.Slice(d.Values, func(i, j int) bool {
 			if d.Values[i].Count != d.Values[j].Count {
 				return d.Values[i].Count > d.Values[j].Count
@@ -172,7 +178,7 @@ func tagDistribution(evs []*core.Event) []tagDist {
 		if len(d.Values) > 5 {
 			d.Values = d.Values[:5]
 		}
-		out = append(out, d)
+		out = append(out, *d)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out

@@ -203,3 +203,18 @@ func FindIssueTrends(ctx context.Context, c Conn, ids []int64, since time.Time) 
 	}
 	return out, nil
 }
+
+// FindTagCounts counts the tag values of an issue's newest limit events
+// with query, the dialect's SQL (arguments: issue id, limit) that answers
+// rows of key, value, count.
+func FindTagCounts(ctx context.Context, c Conn, query string, issueID int64, limit int) ([]core.TagCount, error) {
+	out, err := Collect(ctx, c, query, []any{issueID, limit}, func(s Scanner) (core.TagCount, error) {
+		var t core.TagCount
+		err := s.Scan(&t.Key, &t.Value, &t.Count)
+		return t, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: find tag counts: %w", c.Dialect().Name, err)
+	}
+	return out, nil
+}
