@@ -14,6 +14,7 @@ type Store interface {
 	AlertStore
 	AdminStore
 	RetentionStore
+	UserStore
 	EventWriter
 
 	// Ping reports whether the database answers and its schema is current.

@@ -60,9 +60,12 @@ func List(dialect string) ([]Migration, error) {
 		ms = append(ms, Migration{Version: v, Name: e.Name(), SQL: string(b)})
 	}
 	slices.SortFunc(ms, func(a, b Migration) int { return a.Version - b.Version })
-	for i, m := range ms {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migrations: %s/%s: want version %d (versions start at 1 with no gaps or repeats)", dialect, m.Name, i+1)
+	// Versions may have gaps (branches take numbers in advance, and one may
+	// land before another): Plan applies whatever is not applied yet, so
+	// a version filled in later is still applied. Repeats are refused.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].Version == ms[i-1].Version {
+			return nil, fmt.Errorf("migrations: %s/%s: version %d is repeated", dialect, ms[i].Name, ms[i].Version)
 		}
 	}
 	return ms, nil

@@ -39,6 +39,8 @@ type Config struct {
 
 	// Retention bounds the events kept (retention.*).
 	Retention Retention `koanf:"retention"`
+	// Web is the browser UI (web.*).
+	Web Web `koanf:"web"`
 
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
@@ -219,6 +221,13 @@ type AlertRule struct {
 	When           string        `koanf:"when"`
 }
 
+// Web is the browser UI's section (web.*).
+type Web struct {
+	// SessionTTL is how long a sign-in lasts; the session ends earlier
+	// when the person signs out.
+	SessionTTL time.Duration `koanf:"session_ttl"`
+}
+
 // Retention bounds how much event data is kept; a background pruner
 // deletes the rest in small batches.
 type Retention struct {
@@ -281,6 +290,7 @@ func Default() map[string]any {
 		"grouping.stack_rules":          "",
 		"grouping.default_config":       "newstyle:2023-01-11",
 		"grouping.transition":           "720h",
+		"web.session_ttl":               "168h",
 		"notify.plugin_dir":             "",
 		"notify.allow_private_networks": false,
 		"notify.allow_private_hosts":    []string{},

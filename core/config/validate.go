@@ -97,6 +97,9 @@ func (c *Config) validate() []string {
 	if c.Grouping.Transition < 0 {
 		add("grouping.transition", "must not be negative (0: a change of grouping configuration takes effect at once)")
 	}
+	if c.Web.SessionTTL < time.Minute {
+		add("web.session_ttl", "must be at least 1m")
+	}
 	p = append(p, c.validateAlerting()...)
 	p = append(p, c.Retention.validate()...)
 	switch strings.ToLower(c.Log.Level) {

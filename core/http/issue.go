@@ -1,6 +1,7 @@
 package http
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -117,6 +118,15 @@ func (s *Server) handleUpdateIssue(c *fiber.Ctx) error {
 	if err != nil {
 		return s.adminError(c, err)
 	}
+	// The web UI's activity list shows what the admin API did too (actor
+	// "": the admin key names nobody).
+	action := "ignore"
+	if req.Status != nil && *req.Status != core.StatusIgnored {
+		action = map[string]string{core.StatusResolved: "resolve", core.StatusUnresolved: "unresolve"}[*req.Status]
+	}
+	if err := s.svc().RecordActivity(c.UserContext(), iss.ID, "", action, "through the admin API"); err != nil {
+		return s.adminError(c, err)
+	}
 	return c.JSON(iss)
 }
 
@@ -146,6 +156,9 @@ func (s *Server) handleMergeIssues(c *fiber.Ctx) error {
 	}
 	merged, err := s.svc().MergeIssues(c.UserContext(), id, req.IssueIDs)
 	if err != nil {
+		return s.adminError(c, err)
+	}
+	if err := s.svc().RecordActivity(c.UserContext(), merged.ID, "", "merge", fmt.Sprintf("merged %v through the admin API", req.IssueIDs)); err != nil {
 		return s.adminError(c, err)
 	}
 	return c.JSON(merged)

@@ -59,6 +59,12 @@ func (s *Server) routes() {
 	admin.Get("/projects/:id/alerts", s.handleListAlerts)
 	admin.Post("/alerts/:id/acknowledge", s.handleAcknowledgeAlert)
 
+	// People who sign in to the web UI (user.go).
+	admin.Get("/users", s.handleListUsers)
+	admin.Post("/users", s.handleCreateUser)
+	admin.Delete("/users/:id", s.handleDeleteUser)
+	admin.Put("/users/:id/password", s.handleSetUserPassword)
+
 	// Sentry ingestion (envelope.go), with CORS for browsers.
 	api := s.app.Group("/api/:project_id", s.cors) // cors.go
 	api.Post("/envelope", s.handleEnvelope)
@@ -72,5 +78,10 @@ func (s *Server) routes() {
 	for _, p := range []string{"/api/:project_id/security", "/api/:project_id/csp-report"} {
 		s.app.Post(p, s.cors, s.handleSecurity)
 		s.app.Options(p, s.cors)
+	}
+
+	// The browser UI (core/web), wired in by the binary.
+	if s.opts.UI != nil {
+		s.opts.UI(s.app)
 	}
 }

@@ -63,6 +63,9 @@ type Options struct {
 	// GroupingTransition is how long a project whose configuration changes
 	// is grouped with both (grouping.transition).
 	GroupingTransition time.Duration
+	// UI, when set, registers the browser UI's routes (core/web) after
+	// every API route, on the same app and port.
+	UI func(app *fiber.App)
 }
 
 // Sink takes accepted events off the ingestion path. Submit returns a

@@ -98,7 +98,7 @@ func TestPendingMigrations(t *testing.T) {
 	if v, bin, err := db.SchemaVersion(ctx); err != nil || v != 0 || bin != migrations.Latest(migrations.SQLite) {
 		t.Fatalf("SchemaVersion = %d, %d, %v", v, bin, err)
 	}
-	if pending, err := db.Pending(ctx); err != nil || len(pending) != migrations.Latest(migrations.SQLite) {
+	if pending, err := db.Pending(ctx); err != nil || len(pending) != countMigrations(t) {
 		t.Fatalf("Pending = %v, %v; want every migration", pending, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
@@ -137,4 +137,15 @@ func TestPingAfterCloseFails(t *testing.T) {
 
 func BenchmarkWriteEvents(b *testing.B) {
 	storetest.BenchmarkWriteEvents(b, mustOpen(b, sqlite.WithMigrate()))
+}
+
+// countMigrations is how many migration files the binary embeds (versions
+// may have gaps, so it can be below the latest version).
+func countMigrations(t *testing.T) int {
+	t.Helper()
+	ms, err := migrations.List(migrations.SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }

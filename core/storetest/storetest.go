@@ -38,6 +38,7 @@ func Run(t *testing.T, open Open) {
 		{"Retention", retentionTests},
 		{"GroupingConfig", groupingConfigTests},
 		{"Fingerprint", fingerprintTests},
+		{"User", userTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

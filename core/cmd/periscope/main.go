@@ -57,6 +57,7 @@ var commands = []command{
 	{"alert", "<command> [flags]", "list a project's alerts and their deliveries", alertCmd.order(), alertCmd.run},
 	{"destination", "<command> [flags]", "list a project's notification destinations, send a test", destinationCmd.order(), destinationCmd.run},
 	{"rules", "<command> [flags]", "try grouping rules: how an event groups, what new rules change", rulesCmd.order(), rulesCmd.run},
+	{"user", "<command> [flags]", "create, list, delete people who sign in to the web UI; set their passwords", userCmd.order(), userCmd.run},
 	{"bench", "--dsn DSN [flags]", "load-test a running server", nil, runBench},
 }
 

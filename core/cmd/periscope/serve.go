@@ -14,7 +14,9 @@ import (
 	"github.com/periscope-hq/periscope/core/config"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/core/service"
 	"github.com/periscope-hq/periscope/core/spool"
+	"github.com/periscope-hq/periscope/core/web"
 	"github.com/periscope-hq/periscope/rules"
 )
 
@@ -107,6 +109,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if c.Admin.SecretKey == "" {
 		m.Logger.Warn("the admin API is disabled: API_SECRET_KEY_ADMIN is empty, so every /api/admin/ request is answered 401")
 	}
+	uiSvc := service.New(store, m.alerts.host)
+	uiSvc.DefaultGroupingConfig, uiSvc.GroupingTransition = c.Grouping.DefaultConfig, c.Grouping.Transition
+	ui, err := web.New(uiSvc, m.Logger, web.Options{PublicURL: c.PublicURL(), SessionTTL: c.Web.SessionTTL, Rules: webRules{c, m.Rules, store}})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	m.HTTP = phttp.NewServer(store, m.Pipeline, m.Logger, phttp.Options{
 		AdminKey:             c.Admin.SecretKey,
 		PublicURL:            c.PublicURL(),
@@ -123,6 +132,7 @@ func (m *Main) Run(ctx context.Context) error {
 		// default one, and a change keeps the old one for a while.
 		DefaultGroupingConfig: c.Grouping.DefaultConfig,
 		GroupingTransition:    c.Grouping.Transition,
+		UI:                    ui.Register,
 	})
 	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/service"
+)
+
+// userCmd is `periscope user ...`: people who sign in to the web UI. The
+// commands work on the database directly (so the first admin can be
+// created before anyone can sign in); /api/admin/users does the same over
+// HTTP.
+var userCmd = &resource{name: "user", note: userNote, verbs: []subcommand{
+	{"create --email EMAIL [--role admin|member] [--password-stdin]", "create a user; the password is read from stdin with --password-stdin, else generated and printed once", runUserCreate},
+	{"list", "list the users and their roles", runUserList},
+	{"set-password --email EMAIL [--password-stdin]", "replace a user's password (read from stdin, or generated and printed once)", runUserSetPassword},
+	{"delete --email EMAIL", "delete a user; their sessions stop working", runUserDelete},
+}}
+
+const userNote = "These commands open the configured database directly (--config FILE); the server may be running."
+
+// stdin is where --password-stdin reads (a variable for tests).
+var stdin io.Reader = os.Stdin
+
+// userFlags makes the flag set of a user command.
+func userFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs, configFlag(fs)
+}
+
+// userService opens the configured database, migrated, as a Service.
+func userService(ctx context.Context, configPath string) (*service.Service, func(), error) {
+	c, err := loadConfig(configPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, desc, err := openStore(ctx, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, nil, withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
+	}
+	return service.New(store, nil), func() { store.Close() }, nil
+}
+
+// readPassword reads one line from stdin when fromStdin, else generates a
+// password; generated reports which.
+func readPassword(fromStdin bool) (pw string, generated bool, err error) {
+	if !fromStdin {
+		return service.GeneratePassword(), true, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", false, err
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
+// userErr gives a service error its exit code.
+func userErr(err error) error {
+	switch core.ErrorCode(err) {
+	case "":
+		return nil
+	case core.EINVALID:
+		return withCode(exitUsage, fmt.Errorf("%s", core.ErrorMessage(err)))
+	case core.ENOTFOUND:
+		return withCode(exitNotFound, fmt.Errorf("%s", core.ErrorMessage(err)))
+	case core.ECONFLICT:
+		return withCode(exitConflict, fmt.Errorf("%s", core.ErrorMessage(err)))
+	}
+	return err
+}
+
+func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfg := userFlags("user create", stderr)
+	email := fs.String("email", "", "the user's email address (required)")
+	role := fs.String("role", core.RoleMember, "admin (manages projects, keys, destinations, users) or member (triages issues)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope user create --email EMAIL [--role admin|member] [--password-stdin]"); err != nil {
+		return err
+	}
+	pw, generated, err := readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
+	svc, done, err := userService(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.CreateUser(ctx, service.CreateUserInput{Email: *email, Role: *role, Password: pw})
+	if err != nil {
+		return userErr(err)
+	}
+	fmt.Fprintf(stdout, "Created %s %s (id %d).\n", u.Role, u.Email, u.ID)
+	if generated {
+		fmt.Fprintf(stdout, "Password: %s\n(shown once: keep it, or replace it with 'periscope user set-password --email %s --password-stdin')\n", pw, u.Email)
+	}
+	return nil
+}
+
+func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfg := userFlags("user list", stderr)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope user list"); err != nil {
+		return err
+	}
+	svc, done, err := userService(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	us, err := svc.FindUsers(ctx)
+	if err != nil {
+		return err
+	}
+	var rows [][]string
+	for _, u := range us {
+		rows = append(rows, []string{strconv.FormatInt(u.ID, 10), u.Email, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04")})
+	}
+	table(stdout, "ID\tEMAIL\tROLE\tCREATED", rows)
+	return nil
+}
+
+func runUserSetPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfg := userFlags("user set-password", stderr)
+	email := fs.String("email", "", "the user's email address (required)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope user set-password --email EMAIL [--password-stdin]"); err != nil {
+		return err
+	}
+	pw, generated, err := readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
+	svc, done, err := userService(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.FindUserByEmail(ctx, *email)
+	if err != nil {
+		return userErr(err)
+	}
+	if err := svc.SetPassword(ctx, u.ID, pw); err != nil {
+		return userErr(err)
+	}
+	fmt.Fprintf(stdout, "Password of %s replaced.\n", u.Email)
+	if generated {
+		fmt.Fprintf(stdout, "Password: %s\n(shown once)\n", pw)
+	}
+	return nil
+}
+
+func runUserDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfg := userFlags("user delete", stderr)
+	email := fs.String("email", "", "the user's email address (required)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := needArgs(pos, 0, "periscope user delete --email EMAIL"); err != nil {
+		return err
+	}
+	svc, done, err := userService(ctx, *cfg)
+	if err != nil {
+		return err
+	}
+	defer done()
+	u, err := svc.FindUserByEmail(ctx, *email)
+	if err != nil {
+		return userErr(err)
+	}
+	if err := svc.DeleteUser(ctx, u.ID); err != nil {
+		return userErr(err)
+	}
+	fmt.Fprintf(stdout, "Deleted user %s.\n", u.Email)
+	return nil
+}
