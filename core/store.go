@@ -15,6 +15,8 @@ type Store interface {
 	AdminStore
 	RetentionStore
 	EventWriter
+	TokenStore
+	SourceMapStore
 
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

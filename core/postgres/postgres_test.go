@@ -60,7 +60,7 @@ func TestPendingMigrations(t *testing.T) {
 	if err := db.Ping(ctx); !errors.As(err, &pe) || pe.Database != 0 {
 		t.Fatalf("Ping before migrating: %v, want a PendingError at version 0", err)
 	}
-	if pending, err := db.Pending(ctx); err != nil || len(pending) != migrations.Latest(migrations.Postgres) {
+	if pending, err := db.Pending(ctx); err != nil || len(pending) != mustCount(t, migrations.Postgres) {
 		t.Fatalf("Pending = %v, %v; want every migration", pending, err)
 	}
 	// Several nodes starting at once migrate once.
@@ -105,4 +105,14 @@ func TestPingAfterCloseFails(t *testing.T) {
 
 func BenchmarkWriteEvents(b *testing.B) {
 	storetest.BenchmarkWriteEvents(b, mustOpen(b, pgtest.URL(b), postgres.WithMigrate()))
+}
+
+// mustCount is how many migrations dialect embeds (versions may have gaps).
+func mustCount(t testing.TB, dialect string) int {
+	t.Helper()
+	ms, err := migrations.List(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }

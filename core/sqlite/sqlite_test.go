@@ -98,7 +98,7 @@ func TestPendingMigrations(t *testing.T) {
 	if v, bin, err := db.SchemaVersion(ctx); err != nil || v != 0 || bin != migrations.Latest(migrations.SQLite) {
 		t.Fatalf("SchemaVersion = %d, %d, %v", v, bin, err)
 	}
-	if pending, err := db.Pending(ctx); err != nil || len(pending) != migrations.Latest(migrations.SQLite) {
+	if pending, err := db.Pending(ctx); err != nil || len(pending) != mustCount(t, migrations.SQLite) {
 		t.Fatalf("Pending = %v, %v; want every migration", pending, err)
 	}
 	if err := db.Migrate(ctx); err != nil {
@@ -137,4 +137,14 @@ func TestPingAfterCloseFails(t *testing.T) {
 
 func BenchmarkWriteEvents(b *testing.B) {
 	storetest.BenchmarkWriteEvents(b, mustOpen(b, sqlite.WithMigrate()))
+}
+
+// mustCount is how many migrations dialect embeds (versions may have gaps).
+func mustCount(t testing.TB, dialect string) int {
+	t.Helper()
+	ms, err := migrations.List(dialect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }
