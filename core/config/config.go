@@ -40,6 +40,9 @@ type Config struct {
 	// Retention bounds the events kept (retention.*).
 	Retention Retention `koanf:"retention"`
 
+	// SourceMaps bounds source map uploads and their cache (sourcemaps.*).
+	SourceMaps SourceMaps `koanf:"sourcemaps"`
+
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
 	// Raw is the YAML text that was read, for loaders that need positions
@@ -219,6 +222,15 @@ type AlertRule struct {
 	When           string        `koanf:"when"`
 }
 
+// SourceMaps configures the source maps sentry-cli uploads.
+type SourceMaps struct {
+	// MaxBundleSize is the most bytes one uploaded artifact bundle may
+	// hold (compressed as uploaded, and each file once unpacked).
+	MaxBundleSize int64 `koanf:"max_bundle_size"`
+	// CacheSize is how many parsed source maps are kept in memory.
+	CacheSize int `koanf:"cache_size"`
+}
+
 // Retention bounds how much event data is kept; a background pruner
 // deletes the rest in small batches.
 type Retention struct {
@@ -298,6 +310,8 @@ func Default() map[string]any {
 		"log.format":                    "text",
 		"log.ingest_summary_interval":   "1m",
 
+		"sourcemaps.max_bundle_size":       64 << 20,
+		"sourcemaps.cache_size":            64,
 		"retention.days":                   90,
 		"retention.max_events_per_project": 0,
 		"retention.interval":               "1h",

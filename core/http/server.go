@@ -63,6 +63,12 @@ type Options struct {
 	// GroupingTransition is how long a project whose configuration changes
 	// is grouped with both (grouping.transition).
 	GroupingTransition time.Duration
+	// MaxBundleSize bounds an artifact bundle sentry-cli uploads
+	// (sourcemaps.max_bundle_size; 0: service.DefaultMaxBundleSize).
+	MaxBundleSize int64
+	// CheckSourceMap refuses an upload holding a source map it returns an
+	// error for (core/sourcemap.Check); nil checks nothing.
+	CheckSourceMap func([]byte) error
 }
 
 // Sink takes accepted events off the ingestion path. Submit returns a
@@ -278,5 +284,6 @@ func (s *Server) handleStats(c *fiber.Ctx) error {
 func (s *Server) svc() *service.Service {
 	svc := service.New(s.Store, s.Notify)
 	svc.DefaultGroupingConfig, svc.GroupingTransition = s.opts.DefaultGroupingConfig, s.opts.GroupingTransition
+	svc.MaxBundleSize, svc.CheckSourceMap = s.opts.MaxBundleSize, s.opts.CheckSourceMap
 	return svc
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/periscope-hq/periscope/core/config"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/core/sourcemap"
 	"github.com/periscope-hq/periscope/core/spool"
 	"github.com/periscope-hq/periscope/rules"
 )
@@ -85,6 +86,9 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		},
 		Spool: m.Spool,
+		// JavaScript frames are mapped through uploaded source maps
+		// before grouping.
+		Symbolicate: sourcemap.New(store, c.SourceMaps.CacheSize, m.Logger).Symbolicate,
 	})
 	m.Pipeline.Start()
 	if err := m.replay(ctx); err != nil {
@@ -121,6 +125,8 @@ func (m *Main) Run(ctx context.Context) error {
 		// default one, and a change keeps the old one for a while.
 		DefaultGroupingConfig: c.Grouping.DefaultConfig,
 		GroupingTransition:    c.Grouping.Transition,
+		MaxBundleSize:         c.SourceMaps.MaxBundleSize,
+		CheckSourceMap:        sourcemap.Check,
 	})
 	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
