@@ -51,7 +51,8 @@ type cacheKey struct {
 // entry is a loaded map, or why it could not be loaded.
 type entry struct {
 	m        *Map
-	url      string // the map's URL in its bundle
+	url      string         // the map's URL in its bundle
+	data     map[string]any // {"sourcemap": url}, the data of frames it maps
 	bundle   int64
 	err      string // "js_invalid_source: ..." when the map is unusable
 	loadedAt time.Time
@@ -77,13 +78,9 @@ func (s *Symbolicator) Symbolicate(ctx context.Context, projectID int64, ev *cor
 	if !isJS(ev.Platform) {
 		return false
 	}
-	r := run{s: s, ctx: ctx, project: projectID, ev: ev, images: map[string]string{}, noted: map[string]bool{}}
+	r := run{s: s, ctx: ctx, project: projectID, ev: ev}
 	if ev.DebugMeta != nil {
-		for _, img := range ev.DebugMeta.Images {
-			if img.Type == "sourcemap" && img.DebugID != "" && img.CodeFile != "" {
-				r.images[img.CodeFile] = img.DebugID
-			}
-		}
+		r.images = ev.DebugMeta.Images
 	}
 	if len(r.images) == 0 && ev.Release == "" {
 		return false
@@ -112,13 +109,16 @@ type run struct {
 	ctx     context.Context
 	project int64
 	ev      *core.EventData
-	images  map[string]string // code_file → debug ID
-	noted   map[string]bool   // errors already recorded
+	images  []core.DebugImage // debug_meta's
+	noted   map[string]bool   // errors already recorded (nil until one is)
 	errors  int
 	used    []int64
 }
 
 func (r *run) note(msg string) {
+	if r.noted == nil {
+		r.noted = map[string]bool{}
+	}
 	if !r.noted[msg] {
 		r.noted[msg] = true
 		r.errors++
@@ -130,7 +130,7 @@ func (r *run) note(msg string) {
 func (r *run) stacktrace(st *core.Stacktrace) *core.Stacktrace {
 	out := &core.Stacktrace{Frames: make([]core.Frame, len(st.Frames))}
 	copy(out.Frames, st.Frames)
-	locs := make([]*Location, len(st.Frames))
+	locs := make([]Location, len(st.Frames))
 	maps := make([]*entry, len(st.Frames))
 	mapped := false
 	for i := range st.Frames {
@@ -151,14 +151,14 @@ func (r *run) stacktrace(st *core.Stacktrace) *core.Stacktrace {
 			r.note("js_invalid_sourcemap_location: " + abs + ":" + itoa(f.Lineno) + ":" + itoa(f.Colno))
 			continue
 		}
-		locs[i], maps[i], mapped = &loc, e, true
+		locs[i], maps[i], mapped = loc, e, true
 	}
 	if !mapped {
 		return nil
 	}
 	for i := range out.Frames {
-		loc, e := locs[i], maps[i]
-		if loc == nil {
+		loc, e := &locs[i], maps[i]
+		if e == nil {
 			continue
 		}
 		f, sent := &out.Frames[i], &st.Frames[i]
@@ -171,7 +171,7 @@ func (r *run) stacktrace(st *core.Stacktrace) *core.Stacktrace {
 		f.Module = ""
 		f.Lineno, f.Colno = loc.Line, loc.Column
 		name := e.m.FunctionName(sent.Function, sent.Lineno, sent.Colno)
-		if name == "" && i > 0 && locs[i-1] != nil {
+		if name == "" && i > 0 && maps[i-1] != nil {
 			name = locs[i-1].Name // the caller's call site names its callee
 		}
 		if name != "" {
@@ -179,18 +179,22 @@ func (r *run) stacktrace(st *core.Stacktrace) *core.Stacktrace {
 		}
 		f.PreContext, f.ContextLine, f.PostContext = nil, nil, nil
 		if pre, line, post, ok := e.m.Context(loc.Source, loc.Line, contextLines); ok {
-			f.PreContext, f.ContextLine, f.PostContext = pre, &line, post
+			f.PreContext, f.ContextLine, f.PostContext = pre, line, post
 		}
 		if strings.Contains(loc.Source, "/node_modules/") {
 			no := false
 			f.InApp = &no
 		}
-		data := make(map[string]any, len(sent.Data)+1)
-		for k, v := range sent.Data {
-			data[k] = v
+		if len(sent.Data) == 0 {
+			f.Data = e.data // shared by the frames of this map, read only
+		} else {
+			data := make(map[string]any, len(sent.Data)+1)
+			for k, v := range sent.Data {
+				data[k] = v
+			}
+			data["sourcemap"] = e.url
+			f.Data = data
 		}
-		data["sourcemap"] = e.url
-		f.Data = data
 	}
 	return out
 }
@@ -204,8 +208,13 @@ func mappable(abs string) bool {
 // lookup returns the loaded map of a frame's file, noting why when there
 // is none (nil).
 func (r *run) lookup(abs string) *entry {
-	var key string
-	debugID := r.images[abs]
+	var key, debugID string
+	for _, img := range r.images {
+		if img.CodeFile == abs && img.Type == "sourcemap" && img.DebugID != "" {
+			debugID = img.DebugID
+			break
+		}
+	}
 	if debugID != "" {
 		key = "d:" + debugID
 	} else if r.ev.Release != "" {
@@ -236,7 +245,9 @@ func (r *run) lookup(abs string) *entry {
 		r.note(e.err)
 		return nil
 	}
-	r.used = append(r.used, e.bundle)
+	if n := len(r.used); n == 0 || r.used[n-1] != e.bundle {
+		r.used = append(r.used, e.bundle)
+	}
 	return e
 }
 
@@ -275,7 +286,7 @@ func (r *run) load(abs, debugID string) (*entry, error) {
 			return nil, notFoundNil(err)
 		}
 	}
-	e := &entry{url: mapFile.URL, bundle: mapFile.BundleID, loadedAt: r.s.now()}
+	e := &entry{url: mapFile.URL, data: map[string]any{"sourcemap": mapFile.URL}, bundle: mapFile.BundleID, loadedAt: r.s.now()}
 	var minified []byte
 	if minFile != nil {
 		minified = minFile.Content
