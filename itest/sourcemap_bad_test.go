@@ -41,7 +41,7 @@ func TestSourceMapsBadInput(t *testing.T) {
 
 		for _, c := range []struct {
 			name, token, project, dir string
-			want                  []string
+			want                      []string
 		}{
 			{"wrong token", "psc_" + strings.Repeat("0", 64), smSlug, filepath.Dir(good), []string{"invalid or revoked API token", "401"}},
 			{"revoked token", revoked, smSlug, filepath.Dir(good), []string{"invalid or revoked API token", "401"}},
