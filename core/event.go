@@ -43,6 +43,9 @@ type EventData struct {
 	Tags        []Tag        `json:"tags,omitempty"`
 	SDK         SDKInfo      `json:"sdk"`
 	Breadcrumbs *Breadcrumbs `json:"breadcrumbs,omitempty"`
+	// DebugMeta lists the debug files the SDK says its code was built
+	// from; JavaScript SDKs name each bundle's source map by debug ID.
+	DebugMeta *DebugMeta `json:"debug_meta,omitempty"`
 
 	// Security reports (CSP, HPKP, Expect-CT, Expect-Staple), kept as sent.
 	CSP          map[string]any `json:"csp,omitempty"`
@@ -87,6 +90,23 @@ type Exception struct {
 	ThreadID   string      `json:"thread_id,omitempty"`
 	Mechanism  *Mechanism  `json:"mechanism,omitempty"`
 	Stacktrace *Stacktrace `json:"stacktrace,omitempty"`
+	// RawStacktrace is the stack trace as the SDK sent it, kept when
+	// processing replaced Stacktrace (source maps), as Sentry does.
+	RawStacktrace *Stacktrace `json:"raw_stacktrace,omitempty"`
+}
+
+// DebugMeta is Sentry's debug_meta interface (only what Periscope reads).
+type DebugMeta struct {
+	Images []DebugImage `json:"images,omitempty"`
+}
+
+// DebugImage is one debug file an event's code came from: for JavaScript
+// Type "sourcemap", CodeFile the bundle's URL or path and DebugID its
+// source map's debug ID.
+type DebugImage struct {
+	Type     string `json:"type,omitempty"`
+	DebugID  string `json:"debug_id,omitempty"`
+	CodeFile string `json:"code_file,omitempty"`
 }
 
 // Mechanism tells how an exception was captured; exception groups link

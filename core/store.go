@@ -16,6 +16,8 @@ type Store interface {
 	RetentionStore
 	UserStore
 	EventWriter
+	TokenStore
+	SourceMapStore
 
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

@@ -42,6 +42,9 @@ type Config struct {
 	// Web is the browser UI (web.*).
 	Web Web `koanf:"web"`
 
+	// SourceMaps bounds source map uploads and their cache (sourcemaps.*).
+	SourceMaps SourceMaps `koanf:"sourcemaps"`
+
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
 	// Raw is the YAML text that was read, for loaders that need positions
@@ -228,6 +231,15 @@ type Web struct {
 	SessionTTL time.Duration `koanf:"session_ttl"`
 }
 
+// SourceMaps configures the source maps sentry-cli uploads.
+type SourceMaps struct {
+	// MaxBundleSize is the most bytes one uploaded artifact bundle may
+	// hold (compressed as uploaded, and each file once unpacked).
+	MaxBundleSize int64 `koanf:"max_bundle_size"`
+	// CacheSize is how many parsed source maps are kept in memory.
+	CacheSize int `koanf:"cache_size"`
+}
+
 // Retention bounds how much event data is kept; a background pruner
 // deletes the rest in small batches.
 type Retention struct {
@@ -308,6 +320,8 @@ func Default() map[string]any {
 		"log.format":                    "text",
 		"log.ingest_summary_interval":   "1m",
 
+		"sourcemaps.max_bundle_size":       64 << 20,
+		"sourcemaps.cache_size":            64,
 		"retention.days":                   90,
 		"retention.max_events_per_project": 0,
 		"retention.interval":               "1h",

@@ -102,6 +102,12 @@ func (c *Config) validate() []string {
 	}
 	p = append(p, c.validateAlerting()...)
 	p = append(p, c.Retention.validate()...)
+	if c.SourceMaps.MaxBundleSize < 1 {
+		p = append(p, "sourcemaps.max_bundle_size: must be at least 1 byte")
+	}
+	if c.SourceMaps.CacheSize < 1 {
+		p = append(p, "sourcemaps.cache_size: must be at least 1")
+	}
 	switch strings.ToLower(c.Log.Level) {
 	case "debug", "info", "warn", "error":
 	default:

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	phttp "github.com/periscope-hq/periscope/core/http"
@@ -19,8 +20,8 @@ import (
 
 // fixture is what the generated requests refer to.
 type fixture struct {
-	project, issue, other, attachment, destination, alert int64
-	key, eventID                                          string
+	project, issue, other, attachment, destination, alert, token int64
+	key, eventID                                                 string
 }
 
 // stubNotifier accepts every destination and test notification.
@@ -40,6 +41,11 @@ func newFixture(t *testing.T, ts *testServer) fixture {
 		t.Fatal(err)
 	}
 	f.destination = d.ID
+	tok := &core.APIToken{ProjectID: ts.Project.ID, Name: "ci", Scopes: []string{core.ScopeReleases}, Hash: "fixture", CreatedAt: time.Now()}
+	if err := ts.Store.CreateToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	f.token = tok.ID
 	e := storetest.NewEvent(ts.Project.ID, "aaaa")
 	e.Attachments = []*core.Attachment{{Filename: "log.txt", ContentType: "text/plain", Data: []byte("hello")}}
 	res := storetest.MustWrite(t, ts.Store, e, storetest.NewEvent(ts.Project.ID, "bbbb"), storetest.NewEvent(ts.Project.ID, "cccc"))
@@ -59,7 +65,7 @@ func newFixture(t *testing.T, ts *testServer) fixture {
 // url fills a documented path with the fixture's ids.
 func (f fixture) url(path string) string {
 	r := strings.NewReplacer("{key}", f.key, "{event_id}", f.eventID, "{attachment_id}", fmt.Sprint(f.attachment),
-		"{dest_id}", fmt.Sprint(f.destination))
+		"{dest_id}", fmt.Sprint(f.destination), "{token_id}", fmt.Sprint(f.token))
 	p := r.Replace(path)
 	switch {
 	case strings.HasPrefix(p, "/api/admin/issues/{id}"):

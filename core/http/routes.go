@@ -31,6 +31,12 @@ func (s *Server) routes() {
 	admin.Delete("/projects/:id/keys/:key", s.handleRevokeKey)
 	admin.Get("/stats", s.handleStats) // server.go: process-wide counters
 
+	// API tokens for sentry-cli and the source maps it uploaded (token.go).
+	admin.Get("/projects/:id/tokens", s.handleListTokens)
+	admin.Post("/projects/:id/tokens", s.handleCreateToken)
+	admin.Delete("/projects/:id/tokens/:token_id", s.handleRevokeToken)
+	admin.Get("/projects/:id/sourcemaps", s.handleListBundles)
+
 	// Issues (issue.go).
 	admin.Get("/projects/:id/issues", s.handleListIssues)
 	admin.Get("/issues/:id", s.handleGetIssue)
@@ -64,6 +70,20 @@ func (s *Server) routes() {
 	admin.Post("/users", s.handleCreateUser)
 	admin.Delete("/users/:id", s.handleDeleteUser)
 	admin.Put("/users/:id/password", s.handleSetUserPassword)
+
+	// The Sentry web API sentry-cli uploads source maps and creates
+	// releases with (sentryapi.go), bearer API token.
+	sapi := s.app.Group("/api/0", s.requireToken)
+	sapi.Get("/organizations/:org/chunk-upload", s.handleChunkOptions)
+	sapi.Post("/organizations/:org/chunk-upload", s.handleChunkUpload)
+	sapi.Post("/organizations/:org/artifactbundle/assemble", s.handleAssemble)
+	sapi.Post("/organizations/:org/releases", s.handleRelease)
+	sapi.Get("/organizations/:org/releases/:version", s.handleGetRelease)
+	sapi.Put("/organizations/:org/releases/:version", s.handleRelease)
+	sapi.Post("/projects/:org/:project/releases", s.handleRelease)
+	sapi.Get("/projects/:org/:project/releases/:version", s.handleGetRelease)
+	sapi.Put("/projects/:org/:project/releases/:version", s.handleRelease)
+	sapi.All("/*", s.handleSentryAPIOther)
 
 	// Sentry ingestion (envelope.go), with CORS for browsers.
 	api := s.app.Group("/api/:project_id", s.cors) // cors.go

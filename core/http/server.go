@@ -66,6 +66,12 @@ type Options struct {
 	// UI, when set, registers the browser UI's routes (core/web) after
 	// every API route, on the same app and port.
 	UI func(app *fiber.App)
+	// MaxBundleSize bounds an artifact bundle sentry-cli uploads
+	// (sourcemaps.max_bundle_size; 0: service.DefaultMaxBundleSize).
+	MaxBundleSize int64
+	// CheckSourceMap refuses an upload holding a source map it returns an
+	// error for (core/sourcemap.Check); nil checks nothing.
+	CheckSourceMap func([]byte) error
 }
 
 // Sink takes accepted events off the ingestion path. Submit returns a
@@ -281,5 +287,6 @@ func (s *Server) handleStats(c *fiber.Ctx) error {
 func (s *Server) svc() *service.Service {
 	svc := service.New(s.Store, s.Notify)
 	svc.DefaultGroupingConfig, svc.GroupingTransition = s.opts.DefaultGroupingConfig, s.opts.GroupingTransition
+	svc.MaxBundleSize, svc.CheckSourceMap = s.opts.MaxBundleSize, s.opts.CheckSourceMap
 	return svc
 }

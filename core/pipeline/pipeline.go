@@ -97,6 +97,13 @@ type Options struct {
 	// a read-only or full database before an event meets it (default 5s;
 	// negative disables).
 	ProbeEvery time.Duration
+	// Symbolicate, when set, rewrites an event's frames before it is
+	// grouped (JavaScript source maps, core/sourcemap) and reports whether
+	// it changed the event; the changed event is then stored as the
+	// event's normalized data beside the payload as sent. It must be safe
+	// for concurrent use and never panic on bad input (a panic is
+	// recovered and the event kept as rejected).
+	Symbolicate func(ctx context.Context, projectID int64, ev *core.EventData) bool
 	// Spool, when set, makes Submit return only once the event is on disk
 	// in it (ingest.ack: spooled); the caller opens it, and closes it
 	// after Stop.

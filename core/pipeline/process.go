@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"runtime/debug"
 
@@ -50,6 +51,10 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 	if err != nil {
 		return rejected(a, err.Error())
 	}
+	var normalized []byte
+	if p.opts.Symbolicate != nil && p.opts.Symbolicate(context.Background(), a.ProjectID, data) {
+		normalized = p.normalizedData(a, data)
+	}
 	g, fallbacks := p.group(data, a)
 	title := sentry.Title(data)
 	if g.Title != "" {
@@ -71,9 +76,27 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 		SDKVersion:  data.SDK.Version,
 		Grouping:    g,
 		Payload:     a.Payload,
+		Data:        normalized,
 		Attachments: a.Attachments,
 	}
 	return &item{acc: a, event: ev, fallbacks: fallbacks}
+}
+
+// normalizedData is the JSON of an event processing changed, stored
+// beside its payload so the API shows what grouping saw (the processed
+// frames, the raw ones, and what went wrong). Breadcrumbs, which grouping
+// skips, are read from the payload for it.
+func (p *Pipeline) normalizedData(a *core.Accepted, data *core.EventData) []byte {
+	if full, err := sentry.Normalize(a.Payload, sentry.NormalizeOptions{Received: a.Received, SentAt: a.SentAt,
+		EventID: a.EventID, ForceEventID: a.EventID != "", ClientIP: a.ClientIP, ItemType: a.ItemType}); err == nil {
+		data.Breadcrumbs = full.Breadcrumbs
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		p.logger.Error("pipeline: processed event does not encode", "event_id", data.EventID, "err", err)
+		return nil
+	}
+	return b
 }
 
 // group groups data with the project's configuration and, during a

@@ -87,15 +87,15 @@ type normalizer struct {
 // The legacy "sentry.interfaces.*" aliases have their own slot; the modern
 // key wins when both are present.
 type fields struct {
-	eventID, typ, timestamp, level, platform, logger, transaction, culprit   int
-	serverName, release, dist, environment, fingerprint, checksum, tags, sdk int
-	message, logentry, legacyMessage                                         int
-	exception, legacyException, stacktrace, legacyStacktrace                 int
-	threads, legacyThreads, template, legacyTemplate                         int
-	user, legacyUser, request, legacyRequest                                 int
-	contexts, legacyContexts, extra                                          int
-	csp, legacyCSP, hpkp, legacyHPKP, expectCT, legacyExpectCT               int
-	expectStaple, legacyExpectStaple, breadcrumbs, legacyBreadcrumbs         int
+	eventID, typ, timestamp, level, platform, logger, transaction, culprit      int
+	serverName, release, dist, environment, fingerprint, checksum, tags, sdk    int
+	message, logentry, legacyMessage                                            int
+	exception, legacyException, stacktrace, legacyStacktrace                    int
+	threads, legacyThreads, template, legacyTemplate                            int
+	user, legacyUser, request, legacyRequest                                    int
+	contexts, legacyContexts, extra                                             int
+	csp, legacyCSP, hpkp, legacyHPKP, expectCT, legacyExpectCT                  int
+	expectStaple, legacyExpectStaple, breadcrumbs, legacyBreadcrumbs, debugMeta int
 }
 
 // collect walks the top-level object once and remembers where each known
@@ -108,7 +108,7 @@ func (n *normalizer) collect() {
 		&f.exception, &f.legacyException, &f.stacktrace, &f.legacyStacktrace, &f.threads,
 		&f.legacyThreads, &f.template, &f.legacyTemplate, &f.user, &f.legacyUser, &f.request,
 		&f.legacyRequest, &f.contexts, &f.legacyContexts, &f.extra, &f.csp, &f.legacyCSP,
-		&f.hpkp, &f.legacyHPKP, &f.expectCT, &f.legacyExpectCT, &f.expectStaple, &f.legacyExpectStaple, &f.breadcrumbs, &f.legacyBreadcrumbs} {
+		&f.hpkp, &f.legacyHPKP, &f.expectCT, &f.legacyExpectCT, &f.expectStaple, &f.legacyExpectStaple, &f.breadcrumbs, &f.legacyBreadcrumbs, &f.debugMeta} {
 		*p = -1
 	}
 	n.t.children(0, func(c int) {
@@ -202,6 +202,8 @@ func (n *normalizer) collect() {
 			p = &f.breadcrumbs
 		case "sentry.interfaces.Breadcrumbs":
 			p = &f.legacyBreadcrumbs
+		case "debug_meta":
+			p = &f.debugMeta
 		default:
 			return
 		}
@@ -273,6 +275,7 @@ func (n *normalizer) run() {
 		ev.Breadcrumbs = n.rawBreadcrumbs(n.pick(f.breadcrumbs, f.legacyBreadcrumbs))
 	}
 
+	ev.DebugMeta = n.debugMeta(f.debugMeta)
 	ev.Tags = n.tags(f.tags)
 	ev.Type = n.eventType()
 	ev.Level = n.level(f.level)

@@ -34,6 +34,13 @@ type Service struct {
 	// configuration changes keeps consulting the previous one
 	// (grouping.transition; 0: not at all).
 	GroupingTransition time.Duration
+
+	// MaxBundleSize bounds an uploaded artifact bundle
+	// (sourcemaps.max_bundle_size; 0: DefaultMaxBundleSize).
+	MaxBundleSize int64
+	// CheckSourceMap, when set, refuses an artifact bundle holding a
+	// source map it returns an error for (core/sourcemap.Check).
+	CheckSourceMap func([]byte) error
 }
 
 // New returns a Service over store; notify may be nil.

@@ -39,6 +39,7 @@ func Run(t *testing.T, open Open) {
 		{"GroupingConfig", groupingConfigTests},
 		{"Fingerprint", fingerprintTests},
 		{"User", userTests},
+		{"SourceMap", sourceMapTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

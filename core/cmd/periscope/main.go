@@ -52,6 +52,7 @@ var commands = []command{
 	{"migrate", "[--config FILE]", "apply pending database migrations and exit", nil, runMigrate},
 	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectCmd.order(), projectCmd.run},
 	{"key", "<command> [flags]", "create, list, update and revoke the DSN keys of a project", keyCmd.order(), keyCmd.run},
+	{"token", "<command> [flags]", "create, list and revoke the API tokens sentry-cli uploads source maps with", tokenCmd.order(), tokenCmd.run},
 	{"issue", "<command> [flags]", "list, show, resolve, ignore, merge and delete issues", issueCmd.order(), issueCmd.run},
 	{"event", "<command> [flags]", "show an event: exception, stack trace, breadcrumbs, user, request", eventCmd.order(), eventCmd.run},
 	{"alert", "<command> [flags]", "list a project's alerts and their deliveries", alertCmd.order(), alertCmd.run},

@@ -16,11 +16,24 @@ type pruneStore interface {
 	core.RetentionStore
 }
 
+// bundleStore is what the pruner needs to prune source maps; a store that
+// is not one keeps them.
+type bundleStore interface {
+	PruneArtifactBundles(ctx context.Context, projectID int64, before time.Time, limit int) (int, error)
+	DeleteChunks(ctx context.Context, checksums []string, before time.Time) (int, error)
+}
+
+// chunkTTL is how long an uploaded chunk no bundle was assembled from is
+// kept.
+const chunkTTL = 24 * time.Hour
+
 // pruner enforces retention.* in the background: shortly after start and
 // then every Interval it goes through every project, deleting events older
 // than the project's retention_days (or retention.days), then the oldest
 // events beyond retention.max_events_per_project, then the issues left
-// without events that were last seen before the age cutoff. Every store
+// without events that were last seen before the age cutoff, then the
+// source map bundles no event used since the age cutoff (and upload chunks
+// older than a day that no bundle was made of). Every store
 // call deletes at most BatchSize rows in its own transaction, and the
 // pruner pauses between calls, so ingestion keeps the database. It never
 // runs twice at once; a run longer than Interval delays the next.
@@ -38,7 +51,7 @@ type pruner struct {
 
 // pruneTotals counts what one run deleted.
 type pruneTotals struct {
-	Events, Capped, Issues int
+	Events, Capped, Issues, Bundles int
 }
 
 // defaultPrunePause is the pause between two delete batches.
@@ -126,9 +139,10 @@ func (p *pruner) runOnce(ctx context.Context) pruneTotals {
 		total.Events += t.Events
 		total.Capped += t.Capped
 		total.Issues += t.Issues
+		total.Bundles += t.Bundles
 		if t != (pruneTotals{}) {
 			p.log.Info("retention: pruned", "project", pr.ID, "events_expired", t.Events,
-				"events_over_cap", t.Capped, "issues", t.Issues)
+				"events_over_cap", t.Capped, "issues", t.Issues, "sourcemap_bundles", t.Bundles)
 		}
 		if ctx.Err() != nil || errors.Is(err, errStopped) {
 			return total
@@ -136,6 +150,13 @@ func (p *pruner) runOnce(ctx context.Context) pruneTotals {
 		if err != nil {
 			p.log.Warn("retention: pruning failed; trying again at the next run", "project", pr.ID, "err", err)
 		}
+	}
+	if bs, ok := p.store.(bundleStore); ok {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if _, err := bs.DeleteChunks(cctx, nil, p.now().UTC().Add(-chunkTTL)); err != nil && ctx.Err() == nil {
+			p.log.Warn("retention: deleting stale upload chunks failed", "err", err)
+		}
+		cancel()
 	}
 	p.log.Debug("retention: run done", "projects", len(projects), "events_expired", total.Events,
 		"events_over_cap", total.Capped, "issues", total.Issues, "took", time.Since(start).Round(time.Millisecond))
@@ -182,6 +203,14 @@ func (p *pruner) pruneProject(ctx context.Context, pr *core.Project) (pruneTotal
 		})
 		if t.Issues = n; err != nil {
 			return t, err
+		}
+		if bs, ok := p.store.(bundleStore); ok {
+			n, err := p.batches(ctx, func(ctx context.Context, limit int) (int, error) {
+				return bs.PruneArtifactBundles(ctx, pr.ID, cutoff, limit)
+			})
+			if t.Bundles = n; err != nil {
+				return t, err
+			}
 		}
 	}
 	return t, nil

@@ -222,3 +222,49 @@ func TestPrunerWithSQLite(t *testing.T) {
 		t.Errorf("a second run: %+v, want nothing left to prune", again)
 	}
 }
+
+// TestPrunerPrunesUnusedSourceMaps: bundles no event used for the
+// retention period go, with the upload chunks nobody assembled; a bundle
+// used recently stays.
+func TestPrunerPrunesUnusedSourceMaps(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "p.db"), sqlite.WithMigrate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Now().UTC()
+	old := now.AddDate(0, 0, -40)
+	pr := storetest.MustCreateProject(t, db, "web")
+	var ids []int64
+	for _, sum := range []string{"unused", "used"} {
+		b := &core.ArtifactBundle{ProjectID: pr.ID, Checksum: sum, CreatedAt: old, Files: []*core.ArtifactFile{
+			{Type: core.ArtifactSourceMap, URL: "~/" + sum + ".js.map", Checksum: sum, Content: []byte(`{"version":3}`)}}}
+		id, _, err := db.CreateArtifactBundle(ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	if err := db.TouchArtifactBundles(ctx, ids[1:], now.AddDate(0, 0, -1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutChunks(ctx, map[string][]byte{"stale": []byte("x")}, now.Add(-25*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutChunks(ctx, map[string][]byte{"fresh": []byte("y")}, now); err != nil {
+		t.Fatal(err)
+	}
+	p := newPruner(db, config.Retention{Days: 30, Interval: time.Hour, BatchSize: 1}, quietLogger())
+	p.pause = 0
+	if got := p.runOnce(ctx); got != (pruneTotals{Bundles: 1}) {
+		t.Errorf("runOnce: %+v, want one bundle pruned", got)
+	}
+	bs, err := db.FindArtifactBundles(ctx, pr.ID)
+	if err != nil || len(bs) != 1 || bs[0].ID != ids[1] {
+		t.Errorf("bundles left: %+v, %v; want only the used one (%d)", bs, err, ids[1])
+	}
+	if left, _ := db.FindChunks(ctx, []string{"stale", "fresh"}); len(left) != 1 || left["fresh"] == nil {
+		t.Errorf("chunks left: %q, want only the fresh one", left)
+	}
+}

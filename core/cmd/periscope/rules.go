@@ -170,6 +170,14 @@ func storedEvents(ctx context.Context, store core.Store, project int64, perIssue
 					if err != nil {
 						continue // kept as stored; it cannot be regrouped
 					}
+					if len(full.Data) > 0 {
+						// Processing changed it (source maps): regroup
+						// what was grouped.
+						var processed core.EventData
+						if json.Unmarshal(full.Data, &processed) == nil {
+							data = &processed
+						}
+					}
 					out = append(out, rules.DiffEvent{IssueID: is.ID, Event: data, Config: p.GroupingConfig})
 				}
 			}

@@ -15,6 +15,7 @@ import (
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 	"github.com/periscope-hq/periscope/core/service"
+	"github.com/periscope-hq/periscope/core/sourcemap"
 	"github.com/periscope-hq/periscope/core/spool"
 	"github.com/periscope-hq/periscope/core/web"
 	"github.com/periscope-hq/periscope/rules"
@@ -89,6 +90,9 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		},
 		Spool: m.Spool,
+		// JavaScript frames are mapped through uploaded source maps
+		// before grouping.
+		Symbolicate: sourcemap.New(store, c.SourceMaps.CacheSize, m.Logger).Symbolicate,
 	})
 	m.Pipeline.Start()
 	if err := m.replay(ctx); err != nil {
@@ -133,6 +137,8 @@ func (m *Main) Run(ctx context.Context) error {
 		DefaultGroupingConfig: c.Grouping.DefaultConfig,
 		GroupingTransition:    c.Grouping.Transition,
 		UI:                    ui.Register,
+		MaxBundleSize:         c.SourceMaps.MaxBundleSize,
+		CheckSourceMap:        sourcemap.Check,
 	})
 	srv = m.HTTP
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
