@@ -15,6 +15,7 @@ type Store interface {
 	AdminStore
 	RetentionStore
 	EventWriter
+	JobLocker
 
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

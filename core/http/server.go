@@ -109,6 +109,7 @@ type Server struct {
 	counters  *counters     // per-project ingestion counts (background.go)
 	summary   ingestSummary // counts since the last "ingest summary" line (summary.go)
 	purgeKick chan struct{} // wakes the project purger
+	purgeHeld bool          // this node took the purge job (background goroutine only)
 	bgStop    chan struct{}
 	bgDone    chan struct{}
 	bgOnce    sync.Once

@@ -22,6 +22,7 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 	now  core.Clock
+	jobs jobs // sessions holding job locks (job.go)
 }
 
 var _ core.Store = (*DB)(nil)
@@ -195,6 +196,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pool, waiting for the connections in use to be
 // released: writes in flight finish first.
 func (db *DB) Close() error {
+	db.releaseJobs()
 	db.pool.Close()
 	return nil
 }
