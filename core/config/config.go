@@ -39,6 +39,8 @@ type Config struct {
 
 	// Retention bounds the events kept (retention.*).
 	Retention Retention `koanf:"retention"`
+	// Metrics is the Prometheus endpoint (metrics.*).
+	Metrics Metrics `koanf:"metrics"`
 
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
@@ -235,6 +237,14 @@ type Retention struct {
 	BatchSize int `koanf:"batch_size"`
 }
 
+// Metrics configures /metrics (Prometheus' text format).
+type Metrics struct {
+	// Enabled serves /metrics; false answers 404.
+	Enabled bool `koanf:"enabled"`
+	// Token, when set, is required as "Authorization: Bearer <token>".
+	Token string `koanf:"token"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
@@ -302,6 +312,8 @@ func Default() map[string]any {
 		"retention.max_events_per_project": 0,
 		"retention.interval":               "1h",
 		"retention.batch_size":             1000,
+		"metrics.enabled":                  true,
+		"metrics.token":                    "",
 	}
 }
 

@@ -89,6 +89,9 @@ func (cs *counters) putBack(ds []core.StatsDelta) {
 // countAccepted counts n events handed to the pipeline.
 func (s *Server) countAccepted(project int64, n int) {
 	s.stats.Accepted.Add(int64(n))
+	if o := s.opts.Observer; o != nil {
+		o.Accepted(project, n)
+	}
 	s.counters.add(project, func(c *counts) { c.accepted += int64(n) })
 	s.summary.add(project, func(c *summaryCounts) { c.accepted += int64(n) })
 }
@@ -96,6 +99,9 @@ func (s *Server) countAccepted(project int64, n int) {
 // countRateLimited counts n events refused with 429.
 func (s *Server) countRateLimited(project int64, n int) {
 	s.stats.RateLimited.Add(int64(n))
+	if o := s.opts.Observer; o != nil {
+		o.RateLimited(project, n)
+	}
 	s.counters.add(project, func(c *counts) { c.rateLimited += int64(n) })
 	s.summary.add(project, func(c *summaryCounts) { c.rateLimited += int64(n) })
 }
@@ -108,6 +114,9 @@ func (s *Server) countRejected(c *fiber.Ctx, err error) {
 		return
 	}
 	reason := core.ErrorCode(err)
+	if o := s.opts.Observer; o != nil {
+		o.Rejected(project, reason)
+	}
 	s.summary.add(project, func(c *summaryCounts) { c.reject(reason, 1) })
 	s.counters.add(project, func(c *counts) {
 		if c.rejected == nil {

@@ -195,3 +195,8 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error
 		return sqlq.RecordAttempt(ctx, conn{tx}, id, "FOR UPDATE", a, at, next)
 	})
 }
+
+// PendingNotifications implements core.AlertStore.
+func (db *DB) PendingNotifications(ctx context.Context) (map[string]int64, error) {
+	return sqlq.PendingNotifications(ctx, conn{db.pool})
+}

@@ -224,3 +224,8 @@ func (db *DB) RecordAttempt(ctx context.Context, id int64, a core.Attempt) error
 		return sqlq.RecordAttempt(ctx, conn{tx}, id, "", a, at, next)
 	})
 }
+
+// PendingNotifications implements core.AlertStore.
+func (db *DB) PendingNotifications(ctx context.Context) (map[string]int64, error) {
+	return sqlq.PendingNotifications(ctx, conn{db.rdb})
+}
