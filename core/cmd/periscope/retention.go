@@ -33,6 +33,7 @@ type pruner struct {
 	now    func() time.Time  // cutoffs are computed from it
 	ran    func(pruneTotals) // called after every run (tests); may be nil
 	held   bool              // the last hold answer (logged on change)
+	asked  bool              // held has been set once
 	stop   chan struct{}
 	done   chan struct{}
 	cancel context.CancelFunc
@@ -167,7 +168,8 @@ func (p *pruner) hold(ctx context.Context) bool {
 		p.log.Warn("retention: cannot tell whether another node runs it; trying again at the next run", "err", err)
 		return false
 	}
-	if ok != p.held {
+	if ok != p.held || !p.asked {
+		p.asked = true
 		if ok {
 			p.log.Info("retention: this node runs retention for every node on this database")
 		} else {
