@@ -68,3 +68,15 @@ func TestBackupRefusesPostgres(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthcheckCLI: exit 0 against a ready server, 1 once it stopped.
+func TestHealthcheckCLI(t *testing.T) {
+	s := MustRunMain(t)
+	if out, errOut, code := runCLI(t, "healthcheck", "--url", s.URL); code != 0 || !strings.Contains(out, "ready") {
+		t.Fatalf("healthcheck of a running server: exit %d, %q %q", code, out, errOut)
+	}
+	s.Stop()
+	if _, errOut, code := runCLI(t, "healthcheck", "--url", s.URL, "--timeout", "2s"); code != exitError {
+		t.Errorf("healthcheck of a stopped server: exit %d, %q; want %d", code, errOut, exitError)
+	}
+}

@@ -51,6 +51,7 @@ type command struct {
 var commands = []command{
 	{"serve", "[--config FILE]", "run the server: ingestion, admin API, alerts (the default command)", nil, runServe},
 	{"migrate", "[--config FILE]", "apply pending database migrations and exit", nil, runMigrate},
+	{"healthcheck", "[--url URL] [--config FILE]", "exit 0 when the server's /readyz answers 200 (container health checks)", nil, runHealthcheck},
 	{"backup", "--to FILE [--config FILE]", "copy the SQLite database consistently, even while the server runs", nil, runBackup},
 	{"restore", "--from FILE [--force] [--config FILE]", "check a backup and put it in place of the SQLite database (server stopped)", nil, runRestore},
 	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectCmd.order(), projectCmd.run},
