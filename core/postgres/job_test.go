@@ -4,10 +4,12 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/postgres"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
+	"github.com/periscope-hq/periscope/core/storetest"
 )
 
 // TestJobHasOneHolder: nodes asking at once for a job get one holder; the
@@ -76,5 +78,40 @@ func TestJobHasOneHolder(t *testing.T) {
 	}
 	if !hold(holder) {
 		t.Fatal("a released job was not taken by the next asker")
+	}
+}
+
+// TestNodesRaiseOneThresholdAlert: nodes evaluating the same rule for the
+// same issue at the same moment create one alert between them.
+func TestNodesRaiseOneThresholdAlert(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.URL(t)
+	nodes := []*postgres.DB{mustOpen(t, url, postgres.WithMigrate()), mustOpen(t, url), mustOpen(t, url)}
+	p := storetest.MustCreateProject(t, nodes[0], "web")
+	storetest.MustCreateDestination(t, nodes[0], p.ID, "hook")
+	res := storetest.MustWrite(t, nodes[0], storetest.NewEvent(p.ID, "storm"))
+	issue := res[0].IssueID
+	now := time.Now()
+	var wg sync.WaitGroup
+	created := make([]bool, len(nodes))
+	errs := make([]error, len(nodes))
+	for i, n := range nodes {
+		wg.Go(func() {
+			_, created[i], errs[i] = n.CreateThresholdAlert(ctx, core.ThresholdAlert{IssueID: issue, Rule: "storm",
+				EventID: "0123456789abcdef0123456789abcdef", At: now, Interval: time.Hour})
+		})
+	}
+	wg.Wait()
+	n := 0
+	for i := range nodes {
+		if errs[i] != nil {
+			t.Fatalf("node %d: %v", i, errs[i])
+		}
+		if created[i] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d nodes created the threshold alert, want 1", n)
 	}
 }
