@@ -94,6 +94,9 @@ type AlertStore interface {
 	// RecordAttempt stores the outcome of one delivery attempt: delivered,
 	// retry at next, or failed for good.
 	RecordAttempt(ctx context.Context, id int64, a Attempt) error
+	// PendingNotifications counts the pending notifications (due or not,
+	// claimed or not) by the plugin of their destination.
+	PendingNotifications(ctx context.Context) (map[string]int64, error)
 
 	// FindDestinationByID returns a destination of any project (or a global
 	// one), or ENOTFOUND.

@@ -13,7 +13,7 @@
 // Sentry ingestion and the admin API), notify (the go-plugin host and outbox
 // dispatcher), sentry (the wire protocol: envelopes, auth, normalization),
 // pipeline (processing workers and the batching writer), threshold (threshold
-// alert rules, evaluated after commit), and cmd/periscope (configuration,
+// alert rules, evaluated after commit), metrics (Prometheus), and cmd/periscope (configuration,
 // wiring and subcommands).
 //
 // # The path of an alert

@@ -18,6 +18,7 @@ type Store interface {
 	EventWriter
 	TokenStore
 	SourceMapStore
+	JobLocker
 
 	// Ping reports whether the database answers and its schema is current.
 	Ping(ctx context.Context) error

@@ -45,6 +45,9 @@ type Config struct {
 	// SourceMaps bounds source map uploads and their cache (sourcemaps.*).
 	SourceMaps SourceMaps `koanf:"sourcemaps"`
 
+	// Metrics is the Prometheus endpoint (metrics.*).
+	Metrics Metrics `koanf:"metrics"`
+
 	// Path is the file the configuration was read from ("" for none); not a key.
 	Path string `koanf:"-"`
 	// Raw is the YAML text that was read, for loaders that need positions
@@ -256,6 +259,14 @@ type Retention struct {
 	BatchSize int `koanf:"batch_size"`
 }
 
+// Metrics configures /metrics (Prometheus' text format).
+type Metrics struct {
+	// Enabled serves /metrics; false answers 404.
+	Enabled bool `koanf:"enabled"`
+	// Token, when set, is required as "Authorization: Bearer <token>".
+	Token string `koanf:"token"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `koanf:"level"`  // debug, info, warn, error
@@ -326,6 +337,8 @@ func Default() map[string]any {
 		"retention.max_events_per_project": 0,
 		"retention.interval":               "1h",
 		"retention.batch_size":             1000,
+		"metrics.enabled":                  true,
+		"metrics.token":                    "",
 	}
 }
 

@@ -89,6 +89,9 @@ func (cs *counters) putBack(ds []core.StatsDelta) {
 // countAccepted counts n events handed to the pipeline.
 func (s *Server) countAccepted(project int64, n int) {
 	s.stats.Accepted.Add(int64(n))
+	if o := s.opts.Observer; o != nil {
+		o.Accepted(project, n)
+	}
 	s.counters.add(project, func(c *counts) { c.accepted += int64(n) })
 	s.summary.add(project, func(c *summaryCounts) { c.accepted += int64(n) })
 }
@@ -96,6 +99,9 @@ func (s *Server) countAccepted(project int64, n int) {
 // countRateLimited counts n events refused with 429.
 func (s *Server) countRateLimited(project int64, n int) {
 	s.stats.RateLimited.Add(int64(n))
+	if o := s.opts.Observer; o != nil {
+		o.RateLimited(project, n)
+	}
 	s.counters.add(project, func(c *counts) { c.rateLimited += int64(n) })
 	s.summary.add(project, func(c *summaryCounts) { c.rateLimited += int64(n) })
 }
@@ -108,6 +114,9 @@ func (s *Server) countRejected(c *fiber.Ctx, err error) {
 		return
 	}
 	reason := core.ErrorCode(err)
+	if o := s.opts.Observer; o != nil {
+		o.Rejected(project, reason)
+	}
 	s.summary.add(project, func(c *summaryCounts) { c.reject(reason, 1) })
 	s.counters.add(project, func(c *counts) {
 		if c.rejected == nil {
@@ -118,7 +127,9 @@ func (s *Server) countRejected(c *fiber.Ctx, err error) {
 }
 
 // flushStats writes the counters to the store; on failure they are kept
-// for the next flush.
+// for the next flush. Every node flushes its own counts: the store adds
+// them to the shared rows (ON CONFLICT … + excluded), so nodes never need
+// to take turns.
 func (s *Server) flushStats(ctx context.Context) error {
 	ds := s.counters.take()
 	if len(ds) == 0 {
@@ -156,6 +167,9 @@ func (s *Server) background() {
 			if err := s.flushStats(ctx); err != nil {
 				s.Logger.Error("stats: final flush failed; these counts are lost", "err", err)
 			}
+			if s.purgeHeld {
+				_ = s.Store.ReleaseJob(ctx, core.JobPurge)
+			}
 			cancel()
 			return
 		case <-flush.C:
@@ -176,8 +190,20 @@ func (s *Server) background() {
 
 // purge deletes the data of deleted projects in batches until none is left
 // or the server stops, pausing between batches so that ingestion keeps the
-// database most of the time.
+// database most of the time. Only the node holding the purge job
+// (core.JobLocker) purges; the others leave it to that node's next minute.
 func (s *Server) purge() {
+	hctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	held, err := s.Store.HoldJob(hctx, core.JobPurge)
+	cancel()
+	if err != nil {
+		s.Logger.Warn("purging deleted projects: cannot tell whether another node purges; trying again later", "err", err)
+		return
+	}
+	if !held {
+		return
+	}
+	s.purgeHeld = true
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		more, err := s.Store.PurgeDeletedProjects(ctx, s.opts.PurgeBatch)

@@ -12,6 +12,7 @@ func (s *Server) routes() {
 	// Operations.
 	s.app.Get("/healthz", s.handleHealthz) // server.go
 	s.app.Get("/readyz", s.handleReadyz)   // server.go
+	s.app.Get("/metrics", s.handleMetrics) // metrics.go
 
 	// Admin API: JSON, bearer API_SECRET_KEY_ADMIN. Its description is
 	// public: it holds no data.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +57,10 @@ type Options struct {
 	// PurgeBatch bounds the rows one step of a project deletion removes
 	// (default 500); PurgePause is the pause between steps (default 50ms).
 	PurgeBatch int
+	// Metrics, when set, is served at /metrics (it checks its own token);
+	// Observer, when set, is told what ingestion accepted and refused.
+	Metrics    http.Handler
+	Observer   IngestObserver
 	PurgePause time.Duration
 	// DefaultGroupingConfig is the grouping configuration a project created
 	// without one gets (grouping.default_config).
@@ -118,9 +123,13 @@ type Server struct {
 	counters  *counters     // per-project ingestion counts (background.go)
 	summary   ingestSummary // counts since the last "ingest summary" line (summary.go)
 	purgeKick chan struct{} // wakes the project purger
-	bgStop    chan struct{}
-	bgDone    chan struct{}
-	bgOnce    sync.Once
+	purgeHeld bool          // this node took the purge job (background goroutine only)
+
+	metricsOnce  sync.Once
+	metricsFiber fiber.Handler
+	bgStop       chan struct{}
+	bgDone       chan struct{}
+	bgOnce       sync.Once
 }
 
 // NewServer builds the routes. store, sink and logger are required.

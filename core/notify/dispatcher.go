@@ -27,6 +27,10 @@ type Dispatcher struct {
 	Logger *slog.Logger
 	// Now is the clock; optional (time.Now).
 	Now func() time.Time
+	// OnAttempt, when set, is told the destination's plugin and the
+	// outcome of every attempt recorded: delivered, retry, failed or
+	// skipped (metrics). It must not block.
+	OnAttempt func(plugin, outcome string)
 
 	store Outbox
 	host  *Host
@@ -263,6 +267,28 @@ func (d *Dispatcher) record(ctx context.Context, n *core.Notification, a core.At
 	defer cancel()
 	if err := d.store.RecordAttempt(rctx, n.ID, a); err != nil {
 		d.log().Error("notify: record attempt", "notification", n.ID, "err", err)
+	}
+	if d.OnAttempt != nil {
+		plugin := ""
+		if n.Destination != nil {
+			plugin = n.Destination.Plugin
+		}
+		d.OnAttempt(plugin, AttemptOutcome(a))
+	}
+}
+
+// AttemptOutcome names what an attempt did: delivered, retry (a failure
+// tried again later), failed (given up) or skipped (the when filter).
+func AttemptOutcome(a core.Attempt) string {
+	switch {
+	case a.Skipped:
+		return "skipped"
+	case a.Err == "":
+		return "delivered"
+	case a.Permanent:
+		return "failed"
+	default:
+		return "retry"
 	}
 }
 

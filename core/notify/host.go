@@ -29,6 +29,11 @@ var pluginName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 // stopped answering is replaced on next use. Processes idle for
 // Config.IdleTimeout are stopped. All methods are safe for concurrent use.
 type Host struct {
+	// OnRestart, when set before the first call, is told the plugin name
+	// (its binary's base name) of every process restarted after it
+	// exited (metrics). It must not block.
+	OnRestart func(plugin string)
+
 	cfg    Config
 	logger *slog.Logger
 	dir    string
@@ -216,6 +221,9 @@ func (h *Host) acquire(ctx context.Context, key procKey, config sdk.Config) (*sl
 func (h *Host) ensureRunning(ctx context.Context, s *slot, key procKey, config sdk.Config) error {
 	if s.client != nil && s.client.Exited() {
 		h.logger.Warn("plugin process exited; restarting it", "plugin", key.path)
+		if h.OnRestart != nil {
+			h.OnRestart(filepath.Base(key.path))
+		}
 		s.client.Kill()
 		s.client, s.n = nil, nil
 	}

@@ -92,6 +92,10 @@ type Options struct {
 	// OnWritten, when set, is called after every write with what it did
 	// for one project (once per project of a batch). It must not block.
 	OnWritten func(project int64, w Written)
+	// OnCommit, when set, is called after every WriteEvents transaction,
+	// failed ones included, with its events, its duration and its error
+	// (metrics). It must not block.
+	OnCommit func(events int, took time.Duration, err error)
 	// ProbeEvery is how often, while the writer is idle, a store that is a
 	// WriteProber is checked for taking writes, so that Writable reports
 	// a read-only or full database before an event meets it (default 5s;

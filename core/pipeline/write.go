@@ -62,7 +62,11 @@ func (p *Pipeline) writeEvents(items []*item, top bool) {
 	retried := !top
 	for attempt := 0; ; attempt++ {
 		p.stats.Transactions.Add(1)
+		start := time.Now()
 		res, err := p.store.WriteEvents(context.Background(), writes)
+		if p.opts.OnCommit != nil {
+			p.opts.OnCommit(len(writes), time.Since(start), err)
+		}
 		if err == nil {
 			p.writeOK()
 			p.committed(items, res)

@@ -27,6 +27,7 @@ type DB struct {
 	now  core.Clock
 	// codec compresses event bodies with each project's dictionary.
 	codec *dbutil.Codec
+	jobs  jobs // sessions holding job locks (job.go)
 }
 
 var _ core.Store = (*DB)(nil)
@@ -203,6 +204,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pool, waiting for the connections in use to be
 // released: writes in flight finish first.
 func (db *DB) Close() error {
+	db.releaseJobs()
 	db.pool.Close()
 	return nil
 }

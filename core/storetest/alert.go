@@ -182,6 +182,11 @@ var notificationTests = []test{
 			t.Fatalf("claimed %d, want 4", len(ns))
 		}
 		retry, fail, ok, skip := ns[0], ns[1], ns[2], ns[3]
+		pending, err := s.PendingNotifications(ctx)
+		must(t, "PendingNotifications", err)
+		if plugin := retry.Destination.Plugin; len(pending) != 1 || pending[plugin] != 4 {
+			t.Errorf("pending before any attempt: %v, want %s: 4 (claimed ones are pending)", pending, plugin)
+		}
 		nextAt := now.Add(10 * time.Minute)
 		must(t, "RecordAttempt(retry)", s.RecordAttempt(ctx, retry.ID, core.Attempt{At: now, Err: "503 Service Unavailable", NextAt: nextAt}))
 		must(t, "RecordAttempt(permanent)", s.RecordAttempt(ctx, fail.ID, core.Attempt{At: now, Err: "404 Not Found", Permanent: true}))
@@ -189,6 +194,12 @@ var notificationTests = []test{
 		must(t, "RecordAttempt(success)", s.RecordAttempt(ctx, ok.ID, core.Attempt{At: now.Add(time.Second)}))
 		must(t, "RecordAttempt(skipped)", s.RecordAttempt(ctx, skip.ID, core.Attempt{At: now, Skipped: true, Err: "when: false"}))
 		wantCode(t, "RecordAttempt(unknown)", s.RecordAttempt(ctx, 424242, core.Attempt{At: now}), core.ENOTFOUND)
+
+		pending, err = s.PendingNotifications(ctx)
+		must(t, "PendingNotifications", err)
+		if plugin := retry.Destination.Plugin; len(pending) != 1 || pending[plugin] != 1 {
+			t.Errorf("pending after the attempts: %v, want %s: 1 (the retried one)", pending, plugin)
+		}
 
 		alerts, err := s.FindAlerts(ctx, p.ID, 0)
 		must(t, "FindAlerts", err)

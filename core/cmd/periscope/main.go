@@ -2,6 +2,7 @@
 //
 //	periscope serve            run the server (ingestion, admin API, alerts)
 //	periscope migrate          apply database migrations and exit
+//	periscope backup|restore   copy the SQLite database, put a copy back
 //	periscope project create   create a project and print its DSN
 //	periscope project|key|issue|event|alert|destination ...
 //	                           manage through the admin API
@@ -50,6 +51,9 @@ type command struct {
 var commands = []command{
 	{"serve", "[--config FILE]", "run the server: ingestion, admin API, alerts (the default command)", nil, runServe},
 	{"migrate", "[--config FILE]", "apply pending database migrations and exit", nil, runMigrate},
+	{"healthcheck", "[--url URL] [--config FILE]", "exit 0 when the server's /readyz answers 200 (container health checks)", nil, runHealthcheck},
+	{"backup", "--to FILE [--config FILE]", "copy the SQLite database consistently, even while the server runs", nil, runBackup},
+	{"restore", "--from FILE [--force] [--config FILE]", "check a backup and put it in place of the SQLite database (server stopped)", nil, runRestore},
 	{"project", "<command> [flags]", "create, list, update and delete projects; create prints the DSN", projectCmd.order(), projectCmd.run},
 	{"key", "<command> [flags]", "create, list, update and revoke the DSN keys of a project", keyCmd.order(), keyCmd.run},
 	{"token", "<command> [flags]", "create, list and revoke the API tokens sentry-cli uploads source maps with", tokenCmd.order(), tokenCmd.run},

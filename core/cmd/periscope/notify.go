@@ -10,6 +10,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/config"
+	"github.com/periscope-hq/periscope/core/metrics"
 	"github.com/periscope-hq/periscope/core/notify"
 	"github.com/periscope-hq/periscope/core/pipeline"
 	"github.com/periscope-hq/periscope/core/threshold"
@@ -28,12 +29,13 @@ type alerting struct {
 // destinations of config.yaml the store's "config" destinations (each
 // validated by its plugin: a bad one stops start-up naming it), and starts
 // delivering, including what was pending before a restart.
-func startAlerting(ctx context.Context, c *config.Config, store core.Store, logger *slog.Logger) (*alerting, error) {
+func startAlerting(ctx context.Context, c *config.Config, store core.Store, logger *slog.Logger, met *metrics.Metrics) (*alerting, error) {
 	cfg := notifyConfig(c)
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = c.PublicURL()
 	}
 	host := notify.NewHost(cfg, logger)
+	host.OnRestart = met.PluginRestarted
 	if err := syncDestinations(ctx, store, host, c.Notify.Destinations, logger); err != nil {
 		_ = host.Close()
 		return nil, err
@@ -41,6 +43,7 @@ func startAlerting(ctx context.Context, c *config.Config, store core.Store, logg
 	a := &alerting{host: host, dispatcher: notify.NewDispatcher(store, host, cfg)}
 	a.dispatcher.Events = store
 	a.dispatcher.Logger = logger
+	a.dispatcher.OnAttempt = met.Notification
 	if len(c.Alerts.Rules) > 0 {
 		th, err := threshold.New(store, alertRules(c))
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 type pruneStore interface {
 	FindProjects(ctx context.Context) ([]*core.Project, error)
 	core.RetentionStore
+	core.JobLocker
 }
 
 // bundleStore is what the pruner needs to prune source maps; a store that
@@ -44,14 +45,18 @@ type pruner struct {
 	pause  time.Duration     // between two batches
 	now    func() time.Time  // cutoffs are computed from it
 	ran    func(pruneTotals) // called after every run (tests); may be nil
+	held   bool              // the last hold answer (logged on change)
+	asked  bool              // held has been set once
 	stop   chan struct{}
 	done   chan struct{}
 	cancel context.CancelFunc
 }
 
-// pruneTotals counts what one run deleted.
+// pruneTotals counts what one run deleted. Skipped is true for a run
+// left to the node that holds the retention job.
 type pruneTotals struct {
 	Events, Capped, Issues, Bundles int
+	Skipped                         bool
 }
 
 // defaultPrunePause is the pause between two delete batches.
@@ -114,17 +119,28 @@ func (p *pruner) close(ctx context.Context) error {
 	p.cancel()
 	select {
 	case <-p.done:
+		if p.held {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			return p.store.ReleaseJob(rctx, core.JobRetention)
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// runOnce prunes every project once and logs what it deleted. A project
-// whose pruning fails is logged and skipped until the next run.
+// runOnce prunes every project once and logs what it deleted, if this
+// node holds the retention job (core.JobLocker: one node of those sharing
+// a database prunes; when it dies, the next node to ask takes over). A
+// project whose pruning fails is logged and skipped until the next run.
 func (p *pruner) runOnce(ctx context.Context) pruneTotals {
 	start := time.Now()
 	var total pruneTotals
+	if !p.hold(ctx) {
+		total.Skipped = true
+		return total
+	}
 	fctx, cancel := context.WithTimeout(ctx, time.Minute)
 	projects, err := p.store.FindProjects(fctx)
 	cancel()
@@ -161,6 +177,28 @@ func (p *pruner) runOnce(ctx context.Context) pruneTotals {
 	p.log.Debug("retention: run done", "projects", len(projects), "events_expired", total.Events,
 		"events_over_cap", total.Capped, "issues", total.Issues, "took", time.Since(start).Round(time.Millisecond))
 	return total
+}
+
+// hold reports whether this node runs retention now, logging when that
+// changes.
+func (p *pruner) hold(ctx context.Context) bool {
+	hctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ok, err := p.store.HoldJob(hctx, core.JobRetention)
+	cancel()
+	if err != nil {
+		p.log.Warn("retention: cannot tell whether another node runs it; trying again at the next run", "err", err)
+		return false
+	}
+	if ok != p.held || !p.asked {
+		p.asked = true
+		if ok {
+			p.log.Info("retention: this node runs retention for every node on this database")
+		} else {
+			p.log.Info("retention: another node runs retention")
+		}
+		p.held = ok
+	}
+	return ok
 }
 
 // maxRetentionDays bounds an age limit (100 years), so that a huge

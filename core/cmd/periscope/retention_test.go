@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -27,6 +28,22 @@ type fakePruneStore struct {
 	keeps    []int
 	issues   int
 	block    bool // PruneEvents waits for its context instead
+	other    bool // another node holds the retention job
+	released bool // ReleaseJob was called
+}
+
+func (f *fakePruneStore) HoldJob(_ context.Context, name string) (bool, error) {
+	if name != core.JobRetention {
+		return false, fmt.Errorf("job %q, want %q", name, core.JobRetention)
+	}
+	return !f.other, nil
+}
+
+func (f *fakePruneStore) ReleaseJob(context.Context, string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.released = true
+	return nil
 }
 
 func (f *fakePruneStore) FindProjects(context.Context) ([]*core.Project, error) {
@@ -136,6 +153,28 @@ func TestPrunerLoop(t *testing.T) {
 	}
 	if f.issues < 9 {
 		t.Errorf("PruneIssues calls: %d, want one per project and run, with the event cutoff", f.issues)
+	}
+}
+
+// TestPrunerLeavesRetentionToItsHolder: a node that does not hold the
+// retention job deletes nothing; the holder releases it when it stops.
+func TestPrunerLeavesRetentionToItsHolder(t *testing.T) {
+	for _, other := range []bool{true, false} {
+		f := &fakePruneStore{projects: []*core.Project{{ID: 1}}, expired: map[int64]int{1: 5},
+			overCap: map[int64]int{}, before: map[int64]time.Time{}, other: other}
+		p := newPruner(f, config.Retention{Days: 30, Interval: time.Hour, BatchSize: 10}, quietLogger())
+		got := p.runOnce(context.Background())
+		if got.Skipped != other || (got.Events == 0) != other {
+			t.Errorf("another node holds the job: %v; run %+v, want skipped %v", other, got, other)
+		}
+		p.cancel = func() {}
+		close(p.done)
+		if err := p.close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if f.released == other {
+			t.Errorf("another node holds the job: %v; released %v, want %v", other, f.released, !other)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core/config"
 	phttp "github.com/periscope-hq/periscope/core/http"
+	"github.com/periscope-hq/periscope/core/metrics"
 	"github.com/periscope-hq/periscope/core/pipeline"
 	"github.com/periscope-hq/periscope/core/service"
 	"github.com/periscope-hq/periscope/core/sourcemap"
@@ -35,6 +36,8 @@ type Main struct {
 	// other modes).
 	Spool *spool.Spool
 	HTTP  *phttp.Server
+	// Metrics are served at /metrics (nil with metrics.enabled false).
+	Metrics *metrics.Metrics
 
 	storeDesc string
 	cancel    context.CancelFunc // stops background watchers
@@ -62,7 +65,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return withCode(exitConfig, fmt.Errorf("grouping rules: %w", err))
 	}
-	if m.alerts, err = startAlerting(ctx, c, store, m.Logger); err != nil {
+	if c.Metrics.Enabled {
+		m.Metrics = metrics.New()
+	}
+	if m.alerts, err = startAlerting(ctx, c, store, m.Logger, m.Metrics); err != nil {
 		return err
 	}
 	bg, cancel := context.WithCancel(context.Background())
@@ -84,7 +90,10 @@ func (m *Main) Run(ctx context.Context) error {
 		QueueBytes: c.Ingest.QueueBytes,
 		BatchSize:  c.Ingest.BatchSize,
 		OnAlert:    m.alerts.dispatcher.Kick,
+		OnCommit:   m.Metrics.Commit,
 		OnWritten: func(project int64, w pipeline.Written) {
+			m.Metrics.Stored(project, int(w.Stored))
+			m.Metrics.Unprocessable(project, int(w.Rejected))
 			if srv != nil { // nil while the spool is replayed
 				srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
 			}
@@ -130,6 +139,8 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimit:            c.Ingest.RateLimit,
 		DefaultRetentionDays: c.Retention.Days,
 		AckCommitted:         c.Ingest.Ack == "committed",
+		Metrics:              m.metricsHandler(),
+		Observer:             m.Metrics,
 
 		IngestSummaryInterval: summaryInterval(c.Log.IngestSummaryInterval),
 		// A project created without a grouping configuration gets the
@@ -150,6 +161,7 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		return nil
 	}
+	m.registerGauges()
 	m.HTTP.Serve(ln)
 	m.pruner = newPruner(store, c.Retention, m.Logger)
 	m.pruner.start()

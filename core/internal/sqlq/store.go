@@ -222,3 +222,9 @@ func (s Store) PruneEvents(ctx context.Context, projectID int64, before time.Tim
 func (s Store) FindStats(ctx context.Context, f core.StatsFilter) ([]*core.HourStats, error) {
 	return FindStats(ctx, s.read, f)
 }
+
+// PendingNotifications counts the notifications waiting to be delivered,
+// by notifier plugin (core.AlertStore.PendingNotifications).
+func (s Store) PendingNotifications(ctx context.Context) (map[string]int64, error) {
+	return PendingNotifications(ctx, s.read)
+}
