@@ -52,7 +52,7 @@ type IssueFilter struct {
 	Level       string
 	Environment string
 	Release     string
-	Query       string // substring of title or culprit
+	Query       string // Sentry's search syntax (package core/search); EINVALID naming "query" when it does not parse
 	FirstSeenGE time.Time
 	FirstSeenLT time.Time
 	LastSeenGE  time.Time
