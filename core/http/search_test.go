@@ -54,4 +54,26 @@ func TestIssueSearchQuery(t *testing.T) {
 			t.Errorf("query %q: %d %s, want 400 naming query and %q", q, code, b, bad)
 		}
 	}
+	// The issue's tag values, what a key:value term matches.
+	code, b := s.Admin(t, "GET", fmt.Sprintf("/api/admin/projects/%d/issues?query=%s", s.Project.ID, url.QueryEscape("level:warning")), nil)
+	var page adminclient.IssuePage
+	if err := json.Unmarshal(b, &page); err != nil || code != 200 || len(page.Issues) != 1 {
+		t.Fatalf("level:warning: %d %s", code, b)
+	}
+	code, b = s.Admin(t, "GET", fmt.Sprintf("/api/admin/issues/%d/tags", page.Issues[0].ID), nil)
+	var tags struct {
+		Tags []struct {
+			Key, Value string
+			Count      int64
+		}
+	}
+	if err := json.Unmarshal(b, &tags); err != nil || code != 200 {
+		t.Fatalf("GET tags: %d %s", code, b)
+	}
+	if fmt.Sprint(tags.Tags) != "[{level warning 1}]" {
+		t.Errorf("tags: %s, want level=warning counted once", b)
+	}
+	if code, b := s.Admin(t, "GET", "/api/admin/issues/999999/tags", nil); code != 404 {
+		t.Errorf("GET tags of an unknown issue: %d %s, want 404", code, b)
+	}
 }

@@ -22,6 +22,9 @@ import (
 type DB struct {
 	pool *pgxpool.Pool
 	now  core.Clock
+	// tags holds the counts of known tag values between flushes
+	// (search.go).
+	tags *dbutil.TagCounter
 }
 
 var _ core.Store = (*DB)(nil)
@@ -66,7 +69,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{pool: pool, now: o.clock}
+	db := &DB{pool: pool, now: o.clock, tags: dbutil.NewTagCounter(1 << 20)}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -195,6 +198,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pool, waiting for the connections in use to be
 // released: writes in flight finish first.
 func (db *DB) Close() error {
+	db.flushTags()
 	db.pool.Close()
 	return nil
 }

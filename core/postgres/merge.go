@@ -68,6 +68,13 @@ func (db *DB) merge(ctx context.Context, into int64, ids []int64) (*core.Issue, 
 		batch.Queue(`INSERT INTO issue_hourly (issue_id, hour, count)
 			SELECT $1, hour, sum(count) FROM issue_hourly WHERE issue_id = ANY($2) GROUP BY hour ORDER BY hour
 			ON CONFLICT (issue_id, hour) DO UPDATE SET count = issue_hourly.count + excluded.count`, into, ids)
+		// The merged issues' tag values add to into's (past the bound of
+		// values per key too: a merge keeps every count).
+		batch.Queue(`INSERT INTO issue_tags (issue_id, key, value, project_id, count, last_seen)
+			SELECT $1, key, value, project_id, sum(count), max(last_seen) FROM issue_tags WHERE issue_id = ANY($2)
+			GROUP BY key, value, project_id ORDER BY key, value
+			ON CONFLICT (issue_id, key, value) DO UPDATE SET count = issue_tags.count + excluded.count,
+				last_seen = greatest(issue_tags.last_seen, excluded.last_seen)`, into, ids)
 		batch.Queue(`DELETE FROM issues WHERE id = ANY($1)`, ids)
 		batch.Queue(`UPDATE issues SET count = $1, first_seen = $2, last_seen = $3, last_event_id = $4,
 			environment = $5, release = $6 WHERE id = $7`,

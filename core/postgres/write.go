@@ -25,9 +25,12 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
-		b := &batchWriter{ps: ps, now: db.clock()}
+		b := &batchWriter{ps: ps, now: db.clock(), tags: db.tags}
 		err := db.tx(ctx, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 		if err == nil {
+			if b.committed != nil {
+				b.committed()
+			}
 			return b.results, nil
 		}
 		if isForeignKey(err) {
@@ -78,6 +81,9 @@ type batchWriter struct {
 	ps      []*dbutil.Prepared
 	now     time.Time
 	results []core.WriteResult
+	tags    *dbutil.TagCounter
+	// committed runs after commit (search.go).
+	committed func()
 }
 
 func (b *batchWriter) run(ctx context.Context, tx pgx.Tx) error {

@@ -48,6 +48,13 @@ func (db *DB) MergeIssues(ctx context.Context, into int64, others []int64) (*cor
 			"move counts": `INSERT INTO issue_hourly (issue_id, hour, count)
 				SELECT ?, hour, sum(count) FROM issue_hourly WHERE issue_id IN ` + in + ` GROUP BY hour
 				ON CONFLICT (issue_id, hour) DO UPDATE SET count = count + excluded.count`,
+			// The merged issues' tag values add to into's (past the
+			// bound of values per key too: a merge keeps every count).
+			"move tags": `INSERT INTO issue_tags (issue_id, key, value, project_id, count, last_seen)
+				SELECT ?, key, value, project_id, sum(count), max(last_seen) FROM issue_tags WHERE issue_id IN ` + in + `
+				GROUP BY key, value, project_id
+				ON CONFLICT (issue_id, key, value) DO UPDATE SET count = count + excluded.count,
+					last_seen = max(last_seen, excluded.last_seen)`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("sqlite: merge issues: %s: %w", what, err)

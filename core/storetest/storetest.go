@@ -37,6 +37,7 @@ func Run(t *testing.T, open Open) {
 		{"Retention", retentionTests},
 		{"GroupingConfig", groupingConfigTests},
 		{"Fingerprint", fingerprintTests},
+		{"Search", searchTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {
