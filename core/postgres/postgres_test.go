@@ -106,3 +106,10 @@ func TestPingAfterCloseFails(t *testing.T) {
 func BenchmarkWriteEvents(b *testing.B) {
 	storetest.BenchmarkWriteEvents(b, mustOpen(b, pgtest.URL(b), postgres.WithMigrate()))
 }
+
+func TestTagCountsFlush(t *testing.T) {
+	url := pgtest.URL(t)
+	storetest.TagCountsFlush(t, func(tb testing.TB, clock core.Clock) core.Store {
+		return mustOpen(tb, url, postgres.WithMigrate(), postgres.WithClock(clock))
+	})
+}

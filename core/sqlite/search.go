@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -12,21 +13,42 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
-// tagCountSQL adds to one issue_tags row and returns the value it counted
-// under: a value the issue does not have yet becomes the key's ” row once
-// the issue has MaxTagValues rows of the key. (The SELECT needs its WHERE
-// for SQLite to read ON CONFLICT.)
+// tagCountSQL upserts the issue_tags rows the TagCounter does not know,
+// given as one JSON array of [issue_id, key, value, project_id, count,
+// last_seen] (one statement per batch, not one per row), and returns the
+// rows it counted: a value the issue does not have yet becomes the key's
+// ” row once the issue has MaxTagValues rows of the key. (The SELECT
+// needs its WHERE for SQLite to read ON CONFLICT.)
 var tagCountSQL = `INSERT INTO issue_tags (issue_id, key, value, project_id, count, last_seen)
-	SELECT ?1, ?2, CASE WHEN EXISTS (SELECT 1 FROM issue_tags WHERE issue_id = ?1 AND key = ?2 AND value = ?3)
-		OR (SELECT count(*) FROM issue_tags WHERE issue_id = ?1 AND key = ?2) < ` + strconv.Itoa(dbutil.MaxTagValues) + `
-		THEN ?3 ELSE '' END, ?4, ?5, ?6 WHERE true
+	SELECT u.issue_id, u.key, CASE WHEN EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = u.issue_id AND t.key = u.key AND t.value = u.value)
+		OR (SELECT count(*) FROM issue_tags t WHERE t.issue_id = u.issue_id AND t.key = u.key) < ` + strconv.Itoa(dbutil.MaxTagValues) + `
+		THEN u.value ELSE '' END, u.project_id, u.count, u.last_seen
+	FROM (SELECT j.value ->> 0 AS issue_id, j.value ->> 1 AS key, j.value ->> 2 AS value, j.value ->> 3 AS project_id,
+		j.value ->> 4 AS count, j.value ->> 5 AS last_seen FROM json_each(?) j) u WHERE true
 	ON CONFLICT (issue_id, key, value) DO UPDATE SET count = count + excluded.count,
 		last_seen = max(last_seen, excluded.last_seen)
-	RETURNING value`
+	RETURNING issue_id, key, value`
 
-// tagAddSQL adds counts the TagCounter held to a row it knows.
-const tagAddSQL = `UPDATE issue_tags SET count = count + ?, last_seen = max(last_seen, ?)
-	WHERE issue_id = ? AND key = ? AND value = ?`
+// tagAddSQL adds counts the TagCounter held to rows it knows, given as one
+// JSON array of [issue_id, key, value, count, last_seen].
+const tagAddSQL = `UPDATE issue_tags SET count = issue_tags.count + u.count, last_seen = max(issue_tags.last_seen, u.last_seen)
+	FROM (SELECT j.value ->> 0 AS issue_id, j.value ->> 1 AS key, j.value ->> 2 AS value, j.value ->> 3 AS count,
+		j.value ->> 4 AS last_seen FROM json_each(?) j) u
+	WHERE issue_tags.issue_id = u.issue_id AND issue_tags.key = u.key AND issue_tags.value = u.value`
+
+// tagJSON encodes rows for tagCountSQL (withProject) or tagAddSQL.
+func tagJSON(rows []dbutil.TagCount, withProject bool) (string, error) {
+	out := make([][]any, len(rows))
+	for i, t := range rows {
+		if withProject {
+			out[i] = []any{t.IssueID, t.Key, t.Value, t.ProjectID, t.Count, us(t.LastSeen)}
+		} else {
+			out[i] = []any{t.IssueID, t.Key, t.Value, t.Count, us(t.LastSeen)}
+		}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
 
 // issueTextSQL writes an issue's search text (triggers index it).
 const issueTextSQL = `INSERT INTO issue_text (issue_id, text) VALUES (?, ?)
@@ -41,10 +63,33 @@ func (b *batchWriter) writeSearch(ctx context.Context, ws *writeStmts, issueIDs 
 	insert, later := counter.Split(dbutil.BatchTags(b.ps, issueIDs, stored))
 	kept := make([]string, len(insert))
 	if len(insert) > 0 {
-		tagCount := b.st(ws.tagCount)
-		for i, t := range insert {
-			if err := tagCount.QueryRowContext(ctx, t.IssueID, t.Key, t.Value, t.ProjectID, t.Count, us(t.LastSeen)).Scan(&kept[i]); err != nil {
+		arg, err := tagJSON(insert, true)
+		if err != nil {
+			return err
+		}
+		type key struct {
+			issue      int64
+			key, value string
+		}
+		counted := map[key]bool{}
+		rows, err := b.st(ws.tagCount).QueryContext(ctx, arg)
+		if err != nil {
+			return fmt.Errorf("sqlite: count issue tags: %w", err)
+		}
+		for rows.Next() {
+			var k key
+			if err := rows.Scan(&k.issue, &k.key, &k.value); err != nil {
+				rows.Close()
 				return fmt.Errorf("sqlite: count issue tags: %w", err)
+			}
+			counted[k] = true
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("sqlite: count issue tags: %w", err)
+		}
+		for i, t := range insert {
+			if counted[key{t.IssueID, t.Key, t.Value}] {
+				kept[i] = t.Value
 			}
 		}
 	}
@@ -72,10 +117,15 @@ func (b *batchWriter) writeSearch(ctx context.Context, ws *writeStmts, issueIDs 
 }
 
 func addTags(ctx context.Context, st *sql.Stmt, rows []dbutil.TagCount) error {
-	for _, t := range rows {
-		if _, err := st.ExecContext(ctx, t.Count, us(t.LastSeen), t.IssueID, t.Key, t.Value); err != nil {
-			return fmt.Errorf("sqlite: add issue tag counts: %w", err)
-		}
+	if len(rows) == 0 {
+		return nil
+	}
+	arg, err := tagJSON(rows, false)
+	if err != nil {
+		return err
+	}
+	if _, err := st.ExecContext(ctx, arg); err != nil {
+		return fmt.Errorf("sqlite: add issue tag counts: %w", err)
 	}
 	return nil
 }

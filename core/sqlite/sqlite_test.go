@@ -138,3 +138,10 @@ func TestPingAfterCloseFails(t *testing.T) {
 func BenchmarkWriteEvents(b *testing.B) {
 	storetest.BenchmarkWriteEvents(b, mustOpen(b, sqlite.WithMigrate()))
 }
+
+func TestTagCountsFlush(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	storetest.TagCountsFlush(t, func(tb testing.TB, clock core.Clock) core.Store {
+		return mustOpenPath(tb, path, sqlite.WithMigrate(), sqlite.WithClock(clock))
+	})
+}

@@ -282,3 +282,45 @@ func tagString(tags []*core.IssueTag) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// TagCountsFlush checks that tag counts the writer holds in memory reach
+// the database: every FlushEvery (seen by a second store on the same
+// database, whose reads cannot see the first's memory) and at Close. open
+// returns a new store on one database each call, reading time from clock.
+func TagCountsFlush(t *testing.T, open func(tb testing.TB, clock core.Clock) core.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	clock := func() time.Time { return now }
+	s := open(t, clock)
+	p := MustCreateProject(t, s, "flush")
+	write := func() int64 {
+		e := NewEvent(p.ID, "flushed")
+		e.Tags = []core.Tag{tag("browser.name", "Chrome")}
+		return MustWrite(t, s, e)[0].IssueID
+	}
+	id := write() // a new value: written with the batch
+	write()       // a known one: counted in memory
+	count := func(s core.Store) int64 {
+		tags, err := s.FindIssueTags(ctx, id)
+		must(t, "FindIssueTags", err)
+		for _, tg := range tags {
+			if tg.Key == "browser.name" && tg.Value == "Chrome" {
+				return tg.Count
+			}
+		}
+		return 0
+	}
+	other := open(t, clock)
+	if got, mem := count(other), count(s); got != 1 || mem != 2 {
+		t.Errorf("before FlushEvery: %d in the database, %d with the writer's memory; want 1 and 2", got, mem)
+	}
+	now = now.Add(3 * time.Second)
+	write() // due: the batch writes the held count, and holds its own
+	if got, mem := count(other), count(s); got != 2 || mem != 3 {
+		t.Errorf("after FlushEvery: %d in the database, %d with the writer's memory; want 2 and 3", got, mem)
+	}
+	must(t, "Close", s.Close())
+	if got := count(other); got != 3 {
+		t.Errorf("after Close: %d in the database, want 3", got)
+	}
+}
