@@ -34,6 +34,12 @@ const benchEnv = "PERISCOPE_BENCH_ADMIN"
 // percentiles of the requests as p50-ms, p95-ms and p99-ms.
 //
 //	PERISCOPE_BENCH_ADMIN=1 go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 60m
+//
+// Issue #17's size (10,000,000 events in 100,000 issues), with Sentry search
+// syntax filters:
+//
+//	PERISCOPE_BENCH_ADMIN=1 PERISCOPE_BENCH_EVENTS=10000000 PERISCOPE_BENCH_GROUPS=100000 \
+//	  go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 240m
 func BenchmarkIssueListing(b *testing.B) {
 	if os.Getenv(benchEnv) == "" {
 		b.Skipf("set %s=1 to run: it loads 1,000,000 events into SQLite and Postgres first (minutes)", benchEnv)
