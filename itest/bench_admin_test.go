@@ -61,9 +61,9 @@ func BenchmarkIssueListing(b *testing.B) {
 		"query=" + url.QueryEscape("browser.name:Firefox"),        // a tag a quarter of the issues carry
 		"query=" + url.QueryEscape("route:/api/items/4242"),       // a tag one issue carries
 		"query=" + url.QueryEscape("!browser.name:Chrome"),        // negated tag
-		"query=" + url.QueryEscape("firstSeen:-7d times_seen:>5"), // times and counts
+		"query=" + url.QueryEscape("firstSeen:-7d times_seen:>1"), // times and counts
 		"query=" + url.QueryEscape("lastSeen:+1d"),
-		"query=" + url.QueryEscape("is:unresolved browser.name:Safari checkout"),
+		"query=" + url.QueryEscape("is:unresolved browser.name:Safari cart"),
 	}
 	for _, db := range []string{"sqlite", "postgres"} {
 		b.Run(db, func(b *testing.B) {
