@@ -240,9 +240,12 @@ type Event struct {
 	Release     string    `json:"release,omitempty"`
 	Environment string    `json:"environment,omitempty"`
 	Tags        []Tag     `json:"tags,omitempty"`
-	SDKName     string    `json:"sdk_name,omitempty"`
-	SDKVersion  string    `json:"sdk_version,omitempty"`
-	Grouping    Grouping  `json:"grouping"`
+	// Message is the event's log message when it says more than Title; it
+	// is not stored with the event, only in its issue's search text.
+	Message    string   `json:"-"`
+	SDKName    string   `json:"sdk_name,omitempty"`
+	SDKVersion string   `json:"sdk_version,omitempty"`
+	Grouping   Grouping `json:"grouping"`
 	// Data is the normalized event, stored as JSON.
 	Data json.RawMessage `json:"data,omitempty"`
 	// Payload is the event item exactly as received.

@@ -52,7 +52,7 @@ type IssueFilter struct {
 	Level       string
 	Environment string
 	Release     string
-	Query       string // substring of title or culprit
+	Query       string // Sentry's search syntax (package core/search); EINVALID naming "query" when it does not parse
 	FirstSeenGE time.Time
 	FirstSeenLT time.Time
 	LastSeenGE  time.Time
@@ -92,9 +92,25 @@ type IssueStore interface {
 	// oldest first; ENOTFOUND for an unknown issue.
 	FindIssueFingerprints(ctx context.Context, issueID int64) ([]*Fingerprint, error)
 
+	// FindIssueTags returns the tag values the issue's events carried (their
+	// tags plus level, environment and release) with how many events carried
+	// each, by key, then most events first, then value; ENOTFOUND for an
+	// unknown issue. About MaxTagValues values are kept per key; the
+	// events with others count under Value "".
+	FindIssueTags(ctx context.Context, issueID int64) ([]*IssueTag, error)
+
 	// FindEventByID returns one event of a project with its payload, data
 	// and attachment metadata, or ENOTFOUND.
 	FindEventByID(ctx context.Context, projectID int64, eventID string) (*Event, error)
+}
+
+// IssueTag is how many events of an issue carried one value of a tag key,
+// and when the last did. Value "" stands for the values past the ones kept.
+type IssueTag struct {
+	Key      string    `json:"key"`
+	Value    string    `json:"value"`
+	Count    int64     `json:"count"`
+	LastSeen time.Time `json:"last_seen"`
 }
 
 // EventFilter selects the events of one issue.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -33,6 +34,12 @@ const benchEnv = "PERISCOPE_BENCH_ADMIN"
 // percentiles of the requests as p50-ms, p95-ms and p99-ms.
 //
 //	PERISCOPE_BENCH_ADMIN=1 go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 60m
+//
+// Issue #17's size (10,000,000 events in 100,000 issues), with Sentry search
+// syntax filters:
+//
+//	PERISCOPE_BENCH_ADMIN=1 PERISCOPE_BENCH_EVENTS=10000000 PERISCOPE_BENCH_GROUPS=100000 \
+//	  go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 240m
 func BenchmarkIssueListing(b *testing.B) {
 	if os.Getenv(benchEnv) == "" {
 		b.Skipf("set %s=1 to run: it loads 1,000,000 events into SQLite and Postgres first (minutes)", benchEnv)
@@ -43,9 +50,20 @@ func BenchmarkIssueListing(b *testing.B) {
 		"environment=production",
 		"level=warning&status=unresolved",
 		"query=checkout",
-		"query=item4242", // one issue matches: the whole project is scanned
+		"query=" + url.QueryEscape(`"item4242'"`), // free text matching one issue, through the text index
 		"release=shop@1.4.2",
 		"last_seen_from=" + time.Now().Add(-7*24*time.Hour).UTC().Format(time.RFC3339),
+		// Sentry's search syntax (issue #17): every kind of term.
+		"query=" + url.QueryEscape("is:unresolved level:error"),
+		"query=" + url.QueryEscape("!level:fatal is:unresolved"),
+		"query=" + url.QueryEscape("release:shop@1.4.2"),
+		"query=" + url.QueryEscape("environment:staging"),
+		"query=" + url.QueryEscape("browser.name:Firefox"),        // a tag a quarter of the issues carry
+		"query=" + url.QueryEscape("route:/api/items/4242"),       // a tag one issue carries
+		"query=" + url.QueryEscape("!browser.name:Chrome"),        // negated tag
+		"query=" + url.QueryEscape("firstSeen:-7d times_seen:>1"), // times and counts
+		"query=" + url.QueryEscape("lastSeen:+1d"),
+		"query=" + url.QueryEscape("is:unresolved browser.name:Safari cart"),
 	}
 	for _, db := range []string{"sqlite", "postgres"} {
 		b.Run(db, func(b *testing.B) {
@@ -193,6 +211,7 @@ func loadBenchData(b *testing.B, s *Server, d DB, events, groups int) int64 {
 // benchEvent is a small but realistic error event of group g.
 func benchEvent(projectID int64, g, n int, ts time.Time) *core.Event {
 	envs := []string{"production", "staging", "development"}
+	browsers := []string{"Chrome", "Firefox", "Safari", "Edge"}
 	levels := []string{core.LevelError, core.LevelError, core.LevelWarning, core.LevelFatal}
 	id := fmt.Sprintf("%016x%016x", uint64(projectID), uint64(n)+1)
 	title := fmt.Sprintf("TypeError: Cannot read properties of undefined (reading 'item%d')", g)
@@ -205,7 +224,8 @@ func benchEvent(projectID int64, g, n int, ts time.Time) *core.Event {
 	return &core.Event{
 		ProjectID: projectID, EventID: id, Timestamp: ts, Received: ts.Add(50 * time.Millisecond),
 		Title: title, Culprit: culprit, Level: levels[g%4], Platform: "javascript",
-		Release: release, Environment: envs[g%3], Tags: []core.Tag{{Key: "route", Value: fmt.Sprintf("/api/items/%d", g)}},
+		Release: release, Environment: envs[g%3],
+		Tags:    []core.Tag{{Key: "route", Value: fmt.Sprintf("/api/items/%d", g)}, {Key: "browser.name", Value: browsers[g%4]}},
 		SDKName: "sentry.javascript.node", SDKVersion: "8.0.0",
 		Grouping: core.Grouping{DecidedBy: "default", Hash: fmt.Sprintf("%024x%08d", 0, g)},
 		Payload:  json.RawMessage(payload),

@@ -16,3 +16,17 @@ func (s *Server) handleListFingerprints(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"fingerprints": fps})
 }
+
+// handleListIssueTags lists the tag values an issue's events carried with
+// their counts: what search filters on and the tag distribution shows.
+func (s *Server) handleListIssueTags(c *fiber.Ctx) error {
+	id, err := idParam(c, "id")
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	tags, err := s.svc().FindIssueTags(c.UserContext(), id)
+	if err != nil {
+		return s.adminError(c, err)
+	}
+	return c.JSON(fiber.Map{"tags": tags})
+}

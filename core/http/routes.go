@@ -49,6 +49,7 @@ func (s *Server) routes() {
 	admin.Get("/issues/:id/events", s.handleListEvents)
 	admin.Get("/issues/:id/events/latest", s.handleLatestEvent)
 	admin.Get("/issues/:id/fingerprints", s.handleListFingerprints)
+	admin.Get("/issues/:id/tags", s.handleListIssueTags)
 	admin.Get("/projects/:id/events/:event_id", s.handleGetEvent)
 	admin.Get("/projects/:id/events/:event_id/grouping", s.handleGetGrouping)
 	admin.Get("/projects/:id/events/:event_id/attachments/:attachment_id", s.handleGetAttachment)

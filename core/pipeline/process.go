@@ -72,6 +72,7 @@ func (p *Pipeline) process(a *core.Accepted) (it *item) {
 		Release:     data.Release,
 		Environment: data.Environment,
 		Tags:        data.Tags,
+		Message:     searchMessage(data, title),
 		SDKName:     data.SDK.Name,
 		SDKVersion:  data.SDK.Version,
 		Grouping:    g,
@@ -122,4 +123,13 @@ func rejected(a *core.Accepted, reason string) *item {
 		Reason:    reason,
 		Payload:   a.Payload,
 	}}
+}
+
+// searchMessage is the event's log message for its issue's search text, or
+// "" when the title already says it.
+func searchMessage(data *core.EventData, title string) string {
+	if m := data.LogEntry.Text(); m != title {
+		return m
+	}
+	return ""
 }

@@ -28,6 +28,9 @@ type DB struct {
 	// codec compresses event bodies with each project's dictionary.
 	codec *dbutil.Codec
 	jobs  jobs // sessions holding job locks (job.go)
+	// tags holds the counts of known tag values between flushes
+	// (search.go).
+	tags *dbutil.TagCounter
 }
 
 var _ core.Store = (*DB)(nil)
@@ -72,7 +75,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{pool: pool, now: o.clock}
+	db := &DB{pool: pool, now: o.clock, tags: dbutil.NewTagCounter(1 << 20)}
 	db.codec = dbutil.NewCodec(dictStore{db})
 	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock, db.codec)
 	if err := pool.Ping(ctx); err != nil {
@@ -204,6 +207,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pool, waiting for the connections in use to be
 // released: writes in flight finish first.
 func (db *DB) Close() error {
+	db.flushTags()
 	db.releaseJobs()
 	db.pool.Close()
 	return nil

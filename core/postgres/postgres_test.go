@@ -117,3 +117,10 @@ func countMigrations(t *testing.T) int {
 	}
 	return len(ms)
 }
+
+func TestTagCountsFlush(t *testing.T) {
+	url := pgtest.URL(t)
+	storetest.TagCountsFlush(t, func(tb testing.TB, clock core.Clock) core.Store {
+		return mustOpen(tb, url, postgres.WithMigrate(), postgres.WithClock(clock))
+	})
+}

@@ -15,6 +15,7 @@ var dialect = sqlq.Dialect{
 	Numbered:   true,
 	TextCast:   "::text",
 	JSONArg:    "::text::jsonb",
+	Greatest:   "greatest",
 	RandomKey:  "replace(gen_random_uuid()::text, '-', '')",
 	Locks:      true,
 	Unique:     isUnique,

@@ -30,7 +30,7 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	}
 	dbutil.Encode(ps, encs)
 	for attempt := 1; ; attempt++ {
-		b := &batchWriter{ps: ps, now: db.clock()}
+		b := &batchWriter{ps: ps, now: db.clock(), tags: db.tags}
 		err := db.tx(ctx, func(tx pgx.Tx) error { return b.run(ctx, tx) })
 		if err == nil {
 			stored := make([]bool, len(ps))
@@ -40,6 +40,9 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 			// A dictionary the batch completes is trained now; failing to
 			// save it only leaves the project on its current one.
 			_ = db.codec.Observe(ctx, ps, stored, b.now)
+			if b.committed != nil {
+				b.committed()
+			}
 			return b.results, nil
 		}
 		if isForeignKey(err) {
@@ -90,6 +93,9 @@ type batchWriter struct {
 	ps      []*dbutil.Prepared
 	now     time.Time
 	results []core.WriteResult
+	tags    *dbutil.TagCounter
+	// committed runs after commit (search.go).
+	committed func()
 }
 
 func (b *batchWriter) run(ctx context.Context, tx pgx.Tx) error {

@@ -185,6 +185,7 @@ func (b *batchWriter) updateIssues(ctx context.Context, tx pgx.Tx, aggs []*dbuti
 		issue, n []int64
 		hour     []time.Time
 	}
+	var texts []dbutil.IssueText
 	for _, a := range aggs {
 		row := created[a.IssueID]
 		if a.Created = row != nil; !a.Created {
@@ -192,7 +193,11 @@ func (b *batchWriter) updateIssues(ctx context.Context, tx pgx.Tx, aggs []*dbuti
 				return fmt.Errorf("postgres: issue %d vanished during the batch", a.IssueID)
 			}
 		}
+		oldTitle, oldCulprit := row.Title, row.Culprit
 		regressed := a.Apply(row, b.now)
+		if t, ok := dbutil.TextChange(a, oldTitle, oldCulprit, row); ok {
+			texts = append(texts, t)
+		}
 		u.id, u.count, u.ignoreCount = append(u.id, row.ID), append(u.count, row.Count), append(u.ignoreCount, row.IgnoreCount)
 		u.title, u.culprit, u.level = append(u.title, row.Title), append(u.culprit, row.Culprit), append(u.level, row.Level)
 		u.platform, u.status, u.lastEvent = append(u.platform, row.Platform), append(u.status, row.Status), append(u.lastEvent, row.LastEventID)
@@ -250,6 +255,7 @@ func (b *batchWriter) updateIssues(ctx context.Context, tx pgx.Tx, aggs []*dbuti
 			SELECT issue_id, id FROM a`,
 			al.project, al.issue, al.kind, al.eventID, b.now)
 	}
+	search := b.queueSearch(batch, texts)
 	br := tx.SendBatch(ctx, batch)
 	for _, what := range []string{"update issues", "count issue events", "count stored events"} {
 		if _, err := br.Exec(); err != nil {
@@ -275,6 +281,10 @@ func (b *batchWriter) updateIssues(ctx context.Context, tx pgx.Tx, aggs []*dbuti
 		for k, i := range al.idx {
 			b.results[i].AlertID = alertOf[al.issue[k]]
 		}
+	}
+	if err := search(br); err != nil {
+		br.Close()
+		return err
 	}
 	if err := br.Close(); err != nil {
 		return fmt.Errorf("postgres: write events: %w", err)

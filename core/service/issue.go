@@ -148,6 +148,15 @@ func (s *Service) MergeIssues(ctx context.Context, into int64, others []int64) (
 // FindIssueFingerprints returns the hashes that lead to the issue with the
 // grouping configuration of each (see core.IssueStore), or ENOTFOUND as
 // FindIssue does.
+// FindIssueTags returns the tag values of a visible issue with their
+// counts (core.IssueStore.FindIssueTags); ENOTFOUND as FindIssue.
+func (s *Service) FindIssueTags(ctx context.Context, id int64) ([]*core.IssueTag, error) {
+	if _, err := s.FindIssue(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.Store.FindIssueTags(ctx, id)
+}
+
 func (s *Service) FindIssueFingerprints(ctx context.Context, id int64) ([]*core.Fingerprint, error) {
 	if _, err := s.FindIssue(ctx, id); err != nil {
 		return nil, err

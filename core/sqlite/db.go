@@ -43,6 +43,9 @@ type DB struct {
 	// reserve is the size of the file beside the database whose space
 	// is freed for the checkpoint after the disk filled (see room).
 	reserve int64
+	// tags holds the counts of known tag values between flushes
+	// (search.go).
+	tags *dbutil.TagCounter
 }
 
 type fpKey struct {
@@ -121,7 +124,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := initFile(ctx, path); err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve}
+	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve,
+		tags: dbutil.NewTagCounter(8 * o.cacheSize)}
 	db.codec = dbutil.NewCodec(dictStore{db})
 
 	pragmas := url.Values{}
@@ -319,6 +323,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	db.flushTags()
 	if db.ws != nil {
 		db.ws.close()
 		db.ws = nil

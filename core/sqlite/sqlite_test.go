@@ -149,3 +149,10 @@ func countMigrations(t *testing.T) int {
 	}
 	return len(ms)
 }
+
+func TestTagCountsFlush(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	storetest.TagCountsFlush(t, func(tb testing.TB, clock core.Clock) core.Store {
+		return mustOpenPath(tb, path, sqlite.WithMigrate(), sqlite.WithClock(clock))
+	})
+}

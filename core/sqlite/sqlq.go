@@ -12,6 +12,7 @@ import (
 var dialect = sqlq.Dialect{
 	Name:       "sqlite",
 	ILike:      "LIKE",
+	Greatest:   "max",
 	RandomKey:  "lower(hex(randomblob(16)))",
 	Unique:     isUnique,
 	ForeignKey: isForeignKey,

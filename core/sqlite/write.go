@@ -17,9 +17,11 @@ type writeStmts struct {
 	findFP, insertIssue, insertFP, insertEvent, insertAttachment, eventIssue    *sql.Stmt
 	selectIssue, updateIssue, bumpIssue, deleteIssue, insertAlert, insertNotifs *sql.Stmt
 	issueHour, statsStored                                                      *sql.Stmt
+	tagCount, tagAdd, issueText                                                 *sql.Stmt // search.go
 }
 
 var writeSQL = map[string]string{
+	"tagCount": tagCountSQL, "tagAdd": tagAddSQL, "issueText": issueTextSQL,
 	"findFP": `SELECT issue_id FROM issue_fingerprints WHERE project_id = ? AND hash = ?`,
 	"insertIssue": `INSERT INTO issues (project_id, fingerprint, title, culprit, level, platform, status, first_seen,
 		last_seen, count, last_event_id, environment, release, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
@@ -65,7 +67,7 @@ func (db *DB) writeStatements(ctx context.Context) (*writeStmts, error) {
 		"selectIssue": &ws.selectIssue, "updateIssue": &ws.updateIssue, "bumpIssue": &ws.bumpIssue,
 		"deleteIssue": &ws.deleteIssue,
 		"insertAlert": &ws.insertAlert, "insertNotifs": &ws.insertNotifs, "issueHour": &ws.issueHour,
-		"statsStored": &ws.statsStored,
+		"statsStored": &ws.statsStored, "tagCount": &ws.tagCount, "tagAdd": &ws.tagAdd, "issueText": &ws.issueText,
 	} {
 		st, err := db.wdb.PrepareContext(ctx, writeSQL[name])
 		if err != nil {
@@ -81,7 +83,7 @@ func (db *DB) writeStatements(ctx context.Context) (*writeStmts, error) {
 func (ws *writeStmts) close() {
 	for _, st := range []*sql.Stmt{ws.findFP, ws.insertIssue, ws.insertFP, ws.insertEvent, ws.insertAttachment,
 		ws.eventIssue, ws.selectIssue, ws.updateIssue, ws.bumpIssue, ws.deleteIssue, ws.insertAlert, ws.insertNotifs,
-		ws.issueHour, ws.statsStored} {
+		ws.issueHour, ws.statsStored, ws.tagCount, ws.tagAdd, ws.issueText} {
 		if st != nil {
 			st.Close()
 		}
@@ -133,6 +135,9 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 	// A dictionary the batch completes is trained now; failing to save it
 	// only leaves the project on its current one.
 	_ = db.codec.Observe(ctx, ps, b.stored, b.now)
+	if b.committed != nil {
+		b.committed()
+	}
 	return b.results, nil
 }
 
@@ -146,6 +151,8 @@ type batchWriter struct {
 	rows    map[int64]*dbutil.IssueRow // issue rows as this batch leaves them
 	results []core.WriteResult
 	stored  []bool // ps[i] was stored (not a duplicate)
+	// committed runs after commit (search.go).
+	committed func()
 }
 
 func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
@@ -238,6 +245,7 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		updateIssue, bumpIssue, issueHour = b.st(ws.updateIssue), b.st(ws.bumpIssue), b.st(ws.issueHour)
 		insertAlert, insertNotifs         = b.st(ws.insertAlert), b.st(ws.insertNotifs)
 		selectIssue                       *sql.Stmt
+		texts                             []dbutil.IssueText
 	)
 	for _, a := range dbutil.Aggregate(b.ps, issueIDs, stored) {
 		row := created[a.IssueID]
@@ -258,6 +266,9 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 		old := *row
 		regressed := a.Apply(row, b.now)
 		b.rows[row.ID] = row
+		if t, ok := dbutil.TextChange(a, old.Title, old.Culprit, row); ok {
+			texts = append(texts, t)
+		}
 		var err error
 		if !a.Created && old.Status == row.Status && old.FirstSeen.Equal(row.FirstSeen) {
 			_, err = bumpIssue.ExecContext(ctx, row.Title, row.Culprit, row.Level, row.Platform, us(row.LastSeen),
@@ -296,7 +307,7 @@ func (b *batchWriter) run(ctx context.Context, ws *writeStmts) error {
 			return fmt.Errorf("sqlite: count stored events: %w", err)
 		}
 	}
-	return nil
+	return b.writeSearch(ctx, ws, issueIDs, stored, texts)
 }
 
 // fallback returns the issue the first of p's fallback hashes names, or

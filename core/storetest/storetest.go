@@ -40,6 +40,7 @@ func Run(t *testing.T, open Open) {
 		{"Fingerprint", fingerprintTests},
 		{"User", userTests},
 		{"SourceMap", sourceMapTests},
+		{"Search", searchTests},
 		{"Ping", []test{{"Current", testPing}}},
 	}
 	for _, g := range groups {

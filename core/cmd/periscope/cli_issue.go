@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,11 +11,12 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/adminclient"
+	"github.com/periscope-hq/periscope/core/search"
 )
 
 // issueCmd is `periscope issue ...`: its verbs in the order help lists them.
 var issueCmd = &resource{name: "issue", note: apiNote, verbs: []subcommand{
-	{"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query TEXT] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status says otherwise)", runIssueList},
+	{"list --project ID [--status unresolved|resolved|ignored|all] [--level L] [--environment E] [--release R] [--query 'SEARCH'] [--sort last_seen|first_seen|count] [--limit N] [--cursor C]", "list a project's issues (unresolved ones unless --status or an is: in --query says otherwise); --query takes Sentry's search syntax: is:resolved level:error release:1.2.3 browser.name:Chrome !level:info firstSeen:-24h times_seen:>100 \"free text\"", runIssueList},
 	{"show ID", "show an issue: status, counts, first and last seen, the last 24 hours and 30 days",
 		idVerb("issue show", "issue id", (*apiClient).getIssue, printIssue)},
 	{"resolve ID", "mark an issue resolved (a new event reopens it as a regression)",
@@ -54,7 +56,7 @@ func runIssueList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Like Sentry, the list shows what needs attention unless asked for
 	// more; "all" sends no status filter. Other values are the server's
 	// to check, so its error names the field.
-	if *status != "all" {
+	if *status != "all" && (flagSet(fs, "status") || !queryHasStatus(f.Query)) {
 		f.Status = *status
 	}
 	f.ProjectID = *project
@@ -224,4 +226,27 @@ func runIssueMerge(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return c.show(stdout, is, err, func() {
 		fmt.Fprintf(stdout, "Merged %d issue(s) into issue %d, which now has %d events.\n", len(ids)-1, is.ID, is.Count)
 	})
+}
+
+// flagSet reports whether the command line set the flag.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// queryHasStatus reports whether a search query has an is: term, which then
+// takes the place of the default --status. A query that does not parse is
+// the server's to reject, naming the token.
+func queryHasStatus(q string) bool {
+	parsed, err := search.Parse(q, time.Now())
+	if err != nil {
+		return false
+	}
+	for _, t := range parsed.Terms {
+		if t.Field == search.Status {
+			return true
+		}
+	}
+	return false
 }

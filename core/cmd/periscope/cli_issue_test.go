@@ -34,6 +34,12 @@ func TestIssueListDefaultsToUnresolved(t *testing.T) {
 		{[]string{"--status", "unresolved"}, []string{"still broken"}, []string{"fixed already"}},
 		{[]string{"--status", "all"}, []string{"still broken", "fixed already"}, nil},
 		{[]string{"--status", "resolved"}, []string{"fixed already"}, []string{"still broken"}},
+		// Sentry's search syntax: an is: term takes the place of the
+		// default status; an explicit --status still applies.
+		{[]string{"--query", "is:resolved"}, []string{"fixed already"}, []string{"still broken"}},
+		{[]string{"--query", `level:error "already"`, "--status", "all"}, []string{"fixed already"}, []string{"still broken"}},
+		{[]string{"--query", "!level:info broken"}, []string{"still broken"}, []string{"fixed already"}},
+		{[]string{"--query", "is:resolved", "--status", "unresolved"}, nil, []string{"still broken", "fixed already"}},
 	} {
 		out, errOut, code := s.cli(append([]string{"issue", "list", "--project", project}, c.args...)...)
 		if code != 0 {
@@ -52,6 +58,9 @@ func TestIssueListDefaultsToUnresolved(t *testing.T) {
 	}
 	if _, errOut, code := s.cli("issue", "list", "--project", project, "--status", "open"); code != exitUsage || !strings.Contains(errOut, "status") {
 		t.Errorf("--status open: exit %d, %q; want exit %d naming status", code, errOut, exitUsage)
+	}
+	if _, errOut, code := s.cli("issue", "list", "--project", project, "--query", "level:error lvl/x:y"); code != exitUsage || !strings.Contains(errOut, "lvl/x:y") {
+		t.Errorf("--query with a bad key: exit %d, %q; want exit %d naming the token", code, errOut, exitUsage)
 	}
 }
 

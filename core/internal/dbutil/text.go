@@ -55,7 +55,7 @@ func cleanEvent(e *core.Event) *core.Event {
 	ok := func(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 	g := &e.Grouping
 	clean := ok(e.EventID) && ok(e.Title) && ok(e.Culprit) && ok(e.Level) && ok(e.Platform) &&
-		ok(e.Release) && ok(e.Environment) && ok(e.SDKName) && ok(e.SDKVersion) &&
+		ok(e.Release) && ok(e.Environment) && ok(e.Message) && ok(e.SDKName) && ok(e.SDKVersion) &&
 		ok(g.DecidedBy) && ok(g.Name) && ok(g.Config) && ok(g.Hash) && ok(g.Title) &&
 		ok(string(g.Components)) && !strings.Contains(string(g.Components), jsonNUL)
 	for _, t := range e.Tags {
@@ -70,6 +70,7 @@ func cleanEvent(e *core.Event) *core.Event {
 	c := *e
 	c.EventID, c.Title, c.Culprit, c.Level, c.Platform = Text(e.EventID), Text(e.Title), Text(e.Culprit), Text(e.Level), Text(e.Platform)
 	c.Release, c.Environment, c.SDKName, c.SDKVersion = Text(e.Release), Text(e.Environment), Text(e.SDKName), Text(e.SDKVersion)
+	c.Message = Text(e.Message)
 	c.Grouping.DecidedBy, c.Grouping.Name, c.Grouping.Config = Text(g.DecidedBy), Text(g.Name), Text(g.Config)
 	c.Grouping.Hash, c.Grouping.Title = Text(g.Hash), Text(g.Title)
 	c.Grouping.Components = JSONText(g.Components)

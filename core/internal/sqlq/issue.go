@@ -73,8 +73,9 @@ func FindIssues(ctx context.Context, c Conn, f core.IssueFilter) ([]*core.Issue,
 		w.Add("release = ?", f.Release)
 	}
 	if f.Query != "" {
-		pat, like := dbutil.LikePattern(f.Query), c.Dialect().ILike
-		w.Add(`(title `+like+` ? ESCAPE '\' OR culprit `+like+` ? ESCAPE '\')`, pat, pat)
+		if err := searchConds(ctx, c, &w, f.ProjectID, f.Query, time.Now()); err != nil {
+			return nil, "", err
+		}
 	}
 	for _, r := range []struct {
 		cond string

@@ -70,6 +70,13 @@ func mergeIssues(ctx context.Context, c Conn, into int64, ids []int64) (*dbutil.
 		S(`INSERT INTO issue_hourly (issue_id, hour, count)
 			SELECT ?, hour, sum(count) FROM issue_hourly WHERE `+gone+` GROUP BY hour ORDER BY hour
 			ON CONFLICT (issue_id, hour) DO UPDATE SET count = issue_hourly.count + excluded.count`, moveArgs...),
+		// The merged issues' tag values add to into's (past the bound of
+		// values per key too: a merge keeps every count).
+		S(`INSERT INTO issue_tags (issue_id, key, value, project_id, count, last_seen)
+			SELECT ?, key, value, project_id, sum(count), max(last_seen) FROM issue_tags WHERE `+gone+`
+			GROUP BY key, value, project_id ORDER BY key, value
+			ON CONFLICT (issue_id, key, value) DO UPDATE SET count = issue_tags.count + excluded.count,
+				last_seen = `+d.Greatest+`(issue_tags.last_seen, excluded.last_seen)`, moveArgs...),
 		S(`DELETE FROM issues WHERE `+del, delArgs...),
 		S(`UPDATE issues SET count = ?, first_seen = ?, last_seen = ?, last_event_id = ?,
 			environment = ?, release = ? WHERE id = ?`,

@@ -87,6 +87,9 @@ type Dialect struct {
 	// JSONArg follows a placeholder whose text goes into a JSON column
 	// ("::text::jsonb" in Postgres; "" in SQLite).
 	JSONArg string
+	// Greatest is the function returning the largest of its arguments
+	// ("max" in SQLite, "greatest" in Postgres).
+	Greatest string
 	// RandomKey is an expression for 32 random lowercase hex digits.
 	RandomKey string
 	// Locks says the dialect takes row-locking clauses (FOR UPDATE); SQLite,
