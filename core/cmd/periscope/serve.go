@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/periscope-hq/periscope/core/config"
@@ -64,9 +65,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.cancel = cancel
 	watchRules(bg, m.Rules, m.Logger)
 	// The HTTP server, built below on the pipeline, counts what the
-	// pipeline writes for its ingest summary; no event is written before
-	// it exists, since events only arrive through it.
-	var srv *phttp.Server
+	// pipeline writes for its ingest summary. Events the spool replays are
+	// written while it is being built, on the pipeline's goroutines: an
+	// atomic pointer publishes it to them (the race detector caught the
+	// plain pointer in itest's kill -9 tests).
+	var srv atomic.Pointer[phttp.Server]
 	if c.Ingest.Ack == "spooled" {
 		if m.Spool, err = openSpool(c, store, m.Logger); err != nil {
 			_ = m.alerts.close(ctx)
@@ -80,7 +83,7 @@ func (m *Main) Run(ctx context.Context) error {
 		BatchSize:  c.Ingest.BatchSize,
 		OnAlert:    m.alerts.dispatcher.Kick,
 		OnWritten: func(project int64, w pipeline.Written) {
-			if srv != nil { // nil while the spool is replayed
+			if srv := srv.Load(); srv != nil { // nil while the spool is replayed
 				srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
 			}
 		},
@@ -122,7 +125,7 @@ func (m *Main) Run(ctx context.Context) error {
 		DefaultGroupingConfig: c.Grouping.DefaultConfig,
 		GroupingTransition:    c.Grouping.Transition,
 	})
-	srv = m.HTTP
+	srv.Store(m.HTTP)
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
 	m.HTTP.Notify = m.alerts.host
 	m.HTTP.Writable = m.Pipeline.Writable
