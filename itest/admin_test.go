@@ -19,6 +19,7 @@ import (
 // back after the Nth, per-key rate limits and per-project stats, and a
 // project deleted at once whose data is purged in the background.
 func TestAdminAPI(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		c := newAdmClient(t, s)

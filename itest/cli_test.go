@@ -18,6 +18,7 @@ import (
 // (its listen address) and the key from API_SECRET_KEY_ADMIN, unless
 // --url and --admin-key say otherwise.
 func TestCLI(t *testing.T) {
+	t.Parallel()
 	s := StartServer(t, DB{Name: "sqlite"}, "")
 	ctx := context.Background()
 	run := func(want int, args ...string) string {

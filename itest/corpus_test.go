@@ -48,6 +48,7 @@ var (
 // error event in them is stored exactly once with the title and level its
 // payload implies.
 func TestCorpusReplay(t *testing.T) {
+	t.Parallel()
 	corpus := corpusDir(t)
 	s := StartServer(t, DB{Name: "sqlite"}, "")
 	p := s.CreateProject("corpus")

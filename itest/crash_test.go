@@ -77,6 +77,7 @@ func post(tb testing.TB, url, contentType string, body []byte, headers map[strin
 // the non-envelope endpoints, to the real binary, and finds the events
 // through the admin API.
 func TestCrashReports(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("crash")

@@ -15,6 +15,7 @@ import (
 // served (its event accepted into the queue, and stored once Postgres is
 // back); a key never seen is answered 503 with Retry-After, never 500.
 func TestPostgresOutageServesKnownKeys(t *testing.T) {
+	t.Parallel()
 	pg := pgtest.NewCluster(t)
 	s := StartServer(t, DB{Name: "postgres", PostgresURL: pg.URL()}, "ingest:\n  ack: accepted\n")
 	known, unseen := s.CreateProject("known"), s.CreateProject("unseen")

@@ -18,6 +18,7 @@ var dsnRE = regexp.MustCompile(`^http://([0-9a-f]{32})@127\.0\.0\.1:(\d+)/(\d+)$
 // TestProjectsSurviveRestart is issue 2's story on both databases: create a
 // project, read its DSN, restart, find it again, revoke its key.
 func TestProjectsSurviveRestart(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("backend")
@@ -92,6 +93,7 @@ func sendMessage(t *testing.T, dsn, msg string) int {
 }
 
 func TestAdminAPIAuth(t *testing.T) {
+	t.Parallel()
 	s := StartServer(t, DB{Name: "sqlite"}, "")
 	for _, h := range []string{"", "Bearer wrong", "Basic dGVzdA==", "Bearer " + s.Admin + "x"} {
 		req, _ := http.NewRequest("GET", s.URL+"/api/admin/projects", nil)
@@ -122,6 +124,7 @@ func TestAdminAPIAuth(t *testing.T) {
 }
 
 func TestAdminDisabledWithoutKey(t *testing.T) {
+	t.Parallel()
 	s := NewServer(t, DB{Name: "sqlite"}, "")
 	s.Admin = ""
 	for i, kv := range s.Env {
@@ -141,6 +144,7 @@ func TestAdminDisabledWithoutKey(t *testing.T) {
 // TestStartupErrors: a bad configuration or an unreachable database stops
 // start-up with a short message naming the problem and a non-zero exit.
 func TestStartupErrors(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cases := []struct {
@@ -176,6 +180,7 @@ func TestStartupErrors(t *testing.T) {
 
 // TestProjectCreateCLI: a user gets a DSN without curl.
 func TestProjectCreateCLI(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := NewServer(t, db, "")
 		out, code := s.RunCLI(context.Background(), "project", "create", "--name", "cli-made")
@@ -206,6 +211,7 @@ func TestProjectCreateCLI(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
 	s := StartServer(t, DB{Name: "sqlite"}, "")
 	for _, p := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get(s.URL + p)

@@ -54,6 +54,7 @@ func pythonEvent(t *testing.T, name string, seq int, replace ...string) (string,
 // 2023 but not during the transition starts an issue of its 2026 hash
 // only, while the issues that got their alias keep their events.
 func TestGroupingConfigTransition(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "grouping:\n  default_config: "+config2023+"\n")
 		var p Project

@@ -45,6 +45,7 @@ func checkGrouping(t *testing.T, sent []sentEvent, stored map[string]*StoredEven
 // explains each decision; a broken rule stops start-up with the rule's name
 // and position; a broken reload keeps the old rules and /readyz says why.
 func TestGroupingRules(t *testing.T) {
+	t.Parallel()
 	const cfg = `grouping:
   rules:
     - name: database-down

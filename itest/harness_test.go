@@ -49,10 +49,12 @@ func repoRoot() string {
 }
 
 // buildBinaries builds the server and the plugins in one go build (so it
-// compiles and links them in parallel), named as make build names them.
+// compiles and links them in parallel), named as make build names them,
+// with this test binary's build configuration (goBuildConfig).
 func buildBinaries(dir string) error {
 	names := map[string]string{"periscope": "periscope"} // go build's name -> ours
-	args := []string{"build", "-o", dir + string(filepath.Separator), "./core/cmd/periscope"}
+	flags, env := goBuildConfig()
+	args := append(append([]string{"build"}, flags...), "-o", dir+string(filepath.Separator), "./core/cmd/periscope")
 	for _, p := range []string{"webhook", "slack", "email"} {
 		if _, err := os.Stat(filepath.Join(repoRoot(), "plugins", p, "main.go")); err == nil {
 			names[p] = "periscope-plugin-" + p
@@ -61,7 +63,7 @@ func buildBinaries(dir string) error {
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = repoRoot()
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
@@ -99,6 +101,10 @@ type Server struct {
 	logs    *syncBuffer
 	exited  chan struct{}
 	exitErr error
+
+	// racesChecked is set once a data race was reported, so a restart
+	// does not report it again.
+	racesChecked bool
 }
 
 // DB selects the database a Server uses.
@@ -174,6 +180,7 @@ func (s *Server) Start() {
 }
 
 func (s *Server) start(args ...string) {
+	s.checkRaces() // of the run before a restart, whose logs are replaced
 	s.cmd = exec.Command(filepath.Join(binDir, "periscope"), args...)
 	s.cmd.Dir = s.Dir
 	s.cmd.Env = append(cleanEnv(), s.Env...)
@@ -208,6 +215,7 @@ func (s *Server) Stop() {
 	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
+	defer s.checkRaces()
 	select {
 	case <-s.exited:
 		return
@@ -220,6 +228,21 @@ func (s *Server) Stop() {
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 		s.tb.Errorf("periscope did not stop within 60s of SIGTERM:\n%s", s.logs.String())
+	}
+}
+
+// raceWarning is what the race detector prints for each data race.
+const raceWarning = "WARNING: DATA RACE"
+
+// checkRaces fails the test when the server built with -race (see
+// goBuildConfig) reported a data race in its logs.
+func (s *Server) checkRaces() {
+	if s.logs == nil || s.racesChecked {
+		return
+	}
+	if logs := s.logs.String(); strings.Contains(logs, raceWarning) {
+		s.racesChecked = true
+		s.tb.Errorf("the server reported a data race:\n%s", logs)
 	}
 }
 
@@ -243,6 +266,9 @@ func (s *Server) RunCLI(ctx context.Context, args ...string) (string, int) {
 	cmd.Dir = s.Dir
 	cmd.Env = append(cleanEnv(), s.Env...)
 	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), raceWarning) {
+		s.tb.Errorf("periscope %s reported a data race:\n%s", strings.Join(args, " "), out)
+	}
 	code := 0
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()

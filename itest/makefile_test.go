@@ -10,6 +10,7 @@ import (
 // minute; before anything is compiled it must say so, rather than sit
 // silent. `make -n` prints the recipe without running it.
 func TestMakeRunSaysWhatItDoes(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatalf("make is not installed: %v", err)
 	}

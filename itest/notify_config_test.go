@@ -17,6 +17,7 @@ import (
 // are stored for every project or the listed ones; ones removed from the
 // file are removed at the next start.
 func TestNotifyConfigDestinations(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		hook := NewReceiver(t, "ok")
 		s := NewServer(t, db, `

@@ -17,6 +17,7 @@ import (
 // relative, ./) or a malformed name is answered 400 naming plugin, with the
 // same message as a plugin that does not exist, and no such file runs.
 func TestAPICannotRunAPath(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("paths")
@@ -64,6 +65,7 @@ func TestAPICannotRunAPath(t *testing.T) {
 // are the same, so they cannot scan ports; the open port sees no
 // connection.
 func TestAPIEmailCannotReachPrivate(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("smtp-scan")

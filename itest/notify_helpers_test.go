@@ -435,9 +435,10 @@ func buildJSONLPlugin(tb testing.TB) string {
 			}
 		}
 		bin := filepath.Join(binDir, "custom", "periscope-plugin-jsonl")
-		cmd := exec.Command("go", "build", "-mod=mod", "-o", bin, ".")
+		flags, env := goBuildConfig()
+		cmd := exec.Command("go", append(append([]string{"build", "-mod=mod"}, flags...), "-o", bin, ".")...)
 		cmd.Dir = mod
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
+		cmd.Env = append(env, "GOWORK=off", "GOFLAGS=-mod=mod")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			jsonlErr = fmt.Errorf("build the sdk example as an outside module: %v\n%s", err, out)
 			return

@@ -41,6 +41,7 @@ func notificationOf(t *testing.T, s *Server, projectID, issueID int64) (state st
 // killed mid-delivery, and when it is stopped while a notification waits
 // for its retry.
 func TestNotifyPluginCrashAndRestart(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		gate := NewReceiver(t, "block")
 		s := StartServer(t, db, `

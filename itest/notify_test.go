@@ -48,6 +48,7 @@ const hookSecret = "itest-signing-secret"
 // that fails three times first; then the regression after a resolve, and
 // a threshold rule.
 func TestNotifyDelivery(t *testing.T) {
+	t.Parallel()
 	jsonlBin := buildJSONLPlugin(t)
 	forEachDB(t, func(t *testing.T, db DB) {
 		smtp := startSMTP(t)

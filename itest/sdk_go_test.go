@@ -63,6 +63,7 @@ func capture(hub *sentry.Hub, c string, fn func(h *sentry.Hub)) {
 // both databases: every event it sends is stored once with its title and
 // level.
 func TestGoSDK(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("go-app")

@@ -14,6 +14,7 @@ import (
 // TestNodeSDK drives the official @sentry/node SDK, unchanged, against a
 // real periscope on both databases.
 func TestNodeSDK(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("node-app")
@@ -53,6 +54,7 @@ func TestNodeSDK(t *testing.T) {
 // The page is served from another origin, so CORS is exercised as in
 // production. It runs on both databases.
 func TestBrowserSDK(t *testing.T) {
+	t.Parallel()
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium is not installed (apt-get install chromium); .ci/run installs it")

@@ -43,9 +43,10 @@ func TestCustomNotifierFromOutsideTheModule(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "periscope-plugin-jsonl")
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", bin, ".")
+	flags, env := goBuildConfig()
+	cmd := exec.Command("go", append(append([]string{"build", "-mod=mod"}, flags...), "-o", bin, ".")...)
 	cmd.Dir = mod
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "CGO_ENABLED=0") // as itest builds it: shared build cache
+	cmd.Env = append(env, "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("build the example as an outside module: %v\n%s", err, out)
 	}

@@ -43,15 +43,14 @@ func mustPlugins(tb testing.TB) string {
 			buildErr = err
 			return
 		}
-		args := []string{"build", "-o", pluginDir + string(filepath.Separator)}
+		flags, env := goBuildConfig()
+		args := append(append([]string{"build"}, flags...), "-o", pluginDir+string(filepath.Separator))
 		for _, p := range []string{"webhook", "slack", "email"} {
 			args = append(args, "./plugins/"+p)
 		}
 		cmd := exec.Command("go", args...)
 		cmd.Dir = root
-		// As make build and itest build them: one build configuration, so
-		// a cold run compiles the plugins' dependencies once, not twice.
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Env = env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build plugins: %v\n%s", err, out)
 			return

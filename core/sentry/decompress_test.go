@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -168,16 +170,35 @@ func allocatedBy(fn func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
+// bomb returns 64 MiB of zeros compressed with coding (as compress makes
+// it), kept in testdata/bomb/ because compressing 64 MiB under the race
+// detector took most of TestDecompressBomb's 20 to 60 s; -update rewrites
+// the files.
+func bomb(tb testing.TB, coding string) []byte {
+	tb.Helper()
+	path := filepath.Join("testdata", "bomb", "64MiB-zeros."+coding)
+	if *update {
+		b := compress(tb, coding, make([]byte, 64<<20))
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (go test -run TestDecompressBomb -update writes it)", err)
+	}
+	return b
+}
+
 func TestDecompressBomb(t *testing.T) {
 	const limit = 1 << 20
 	bombs := map[string][]byte{
 		"gzip": gzipBomb(t, 1024), // 1 GiB of zeros
 	}
-	zeros := make([]byte, 64<<20)
-	bombs["zstd"] = compress(t, "zstd", zeros)
-	bombs["br"] = compress(t, "br", zeros)
-	bombs["deflate"] = compress(t, "zlib", zeros)
-	zeros = nil
+	bombs["zstd"] = bomb(t, "zstd")
+	bombs["br"] = bomb(t, "br")
+	bombs["deflate"] = bomb(t, "zlib")
 	for enc, body := range bombs {
 		t.Run(enc, func(t *testing.T) {
 			_, _ = Decompress(body[:len(body)/4], enc, limit) // warm the decoder pools

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"runtime/pprof"
+	"sync/atomic"
 	"time"
 
 	"github.com/periscope-hq/periscope/core/config"
@@ -75,9 +76,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.cancel = cancel
 	watchRules(bg, m.Rules, m.Logger)
 	// The HTTP server, built below on the pipeline, counts what the
-	// pipeline writes for its ingest summary; no event is written before
-	// it exists, since events only arrive through it.
-	var srv *phttp.Server
+	// pipeline writes for its ingest summary. Events the spool replays are
+	// written while it is being built, on the pipeline's goroutines: an
+	// atomic pointer publishes it to them (the race detector caught the
+	// plain pointer in itest's kill -9 tests).
+	var srv atomic.Pointer[phttp.Server]
 	if c.Ingest.Ack == "spooled" {
 		if m.Spool, err = openSpool(c, store, m.Logger); err != nil {
 			_ = m.alerts.close(ctx)
@@ -94,7 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 		OnWritten: func(project int64, w pipeline.Written) {
 			m.Metrics.Stored(project, int(w.Stored))
 			m.Metrics.Unprocessable(project, int(w.Rejected))
-			if srv != nil { // nil while the spool is replayed
+			if srv := srv.Load(); srv != nil { // nil while the spool is replayed
 				srv.CountWritten(project, w.Stored, w.Duplicates, w.Rejected)
 			}
 		},
@@ -151,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxBundleSize:         c.SourceMaps.MaxBundleSize,
 		CheckSourceMap:        sourcemap.Check,
 	})
-	srv = m.HTTP
+	srv.Store(m.HTTP)
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
 	m.HTTP.Notify = m.alerts.host
 	m.HTTP.Writable = m.Pipeline.Writable

@@ -53,10 +53,17 @@ func URL(tb testing.TB) string {
 	if srvErr != nil {
 		tb.Fatalf("pgtest: %v\n\n%s", srvErr, howToFix)
 	}
+	return newDatabase(tb, "")
+}
+
+// newDatabase creates a database for tb (CREATE DATABASE name, then
+// options), drops it when tb ends, and returns its URL.
+func newDatabase(tb testing.TB, options string) string {
+	tb.Helper()
 	name := fmt.Sprintf("pgtest_%d_%d_%s", os.Getpid(), dbSeq.Add(1), slug(tb.Name()))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := srv.exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+	if err := srv.exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()+options); err != nil {
 		tb.Fatalf("pgtest: create database %s: %v", name, err)
 	}
 	tb.Cleanup(func() {

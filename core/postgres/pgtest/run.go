@@ -12,6 +12,9 @@ import (
 func Run(m *testing.M) int {
 	mainRunning.Store(true)
 	code := m.Run()
+	if srv != nil && srv.cluster == nil {
+		dropTemplates()
+	}
 	if srv != nil && srv.cluster != nil {
 		if err := srv.cluster.stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: stopping the throwaway cluster: %v\n", err)
