@@ -2,7 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -191,7 +194,31 @@ func TestFullDiskWALDoesNotHoldTheDisk(t *testing.T) {
 	// Now the disk is full of something else.
 	filler := filepath.Join(dir, "filler")
 	fill(t, filler)
-	b = batchOf(20)
+	// Small events compress to a few bytes and may still fit in pages the
+	// WAL already has; incompressible ones need new pages, which the disk
+	// no longer has. Writing goes on until a batch needs them.
+	bigBatchOf := func(n int) []*core.EventWrite {
+		b := batchOf(n)
+		for _, w := range b {
+			noise := make([]byte, 16<<10)
+			rand.Read(noise)
+			w.Event.Payload = json.RawMessage(`"` + hex.EncodeToString(noise) + `"`)
+		}
+		return b
+	}
+	for round := 0; ; round++ {
+		if round > 1000 {
+			t.Fatalf("writes never failed on a disk full of a filler: %s", diskState(dir))
+		}
+		b = bigBatchOf(20)
+		if _, err = db.WriteEvents(ctx, b); err != nil {
+			break
+		}
+		stored += len(b)
+	}
+	if core.ErrorCode(err) != core.EUNAVAILABLE {
+		t.Fatalf("write on a disk full of a filler: %v, want EUNAVAILABLE; %s", err, diskState(dir))
+	}
 	for range 3 {
 		if _, err := db.WriteEvents(ctx, b); core.ErrorCode(err) != core.EUNAVAILABLE {
 			t.Fatalf("write on a disk full of a filler: %v, want EUNAVAILABLE; %s", err, diskState(dir))
