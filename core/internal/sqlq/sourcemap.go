@@ -303,3 +303,95 @@ func FindRelease(ctx context.Context, c Conn, projectID int64, version string) (
 	}
 	return r, nil
 }
+
+// CreateToken inserts t and sets its ID (core.TokenStore).
+func (s Store) CreateToken(ctx context.Context, t *core.APIToken) error {
+	return s.write(ctx, func(c Conn) error { return CreateToken(ctx, c, t) })
+}
+
+// FindTokenByHash returns the active token with the hash, or ENOTFOUND.
+func (s Store) FindTokenByHash(ctx context.Context, hash string) (*core.APIToken, error) {
+	return FindTokenByHash(ctx, s.read, hash)
+}
+
+// FindTokens returns the project's tokens (core.TokenStore).
+func (s Store) FindTokens(ctx context.Context, projectID int64) ([]*core.APIToken, error) {
+	return FindTokens(ctx, s.read, projectID)
+}
+
+// RevokeToken revokes the project's token at now (core.TokenStore).
+func (s Store) RevokeToken(ctx context.Context, projectID, id int64, now time.Time) error {
+	return s.write(ctx, func(c Conn) error { return RevokeToken(ctx, c, projectID, id, now) })
+}
+
+// PutChunks stores source map upload chunks by checksum
+// (core.SourceMapStore).
+func (s Store) PutChunks(ctx context.Context, chunks map[string][]byte, now time.Time) error {
+	return s.write(ctx, func(c Conn) error { return PutChunks(ctx, c, chunks, now) })
+}
+
+// FindChunks returns the stored chunks among checksums.
+func (s Store) FindChunks(ctx context.Context, checksums []string) (map[string][]byte, error) {
+	return FindChunks(ctx, s.read, checksums)
+}
+
+// DeleteChunks deletes the chunks among checksums stored before before.
+func (s Store) DeleteChunks(ctx context.Context, checksums []string, before time.Time) (n int, err error) {
+	err = s.write(ctx, func(c Conn) error {
+		n, err = DeleteChunks(ctx, c, checksums, before)
+		return err
+	})
+	return n, err
+}
+
+// CreateArtifactBundle stores b with its files unless the project has it
+// already (core.SourceMapStore).
+func (s Store) CreateArtifactBundle(ctx context.Context, b *core.ArtifactBundle) (id int64, created bool, err error) {
+	err = s.write(ctx, func(c Conn) error {
+		id, created, err = CreateArtifactBundle(ctx, c, b)
+		return err
+	})
+	return id, created, err
+}
+
+// FindArtifactFile returns the file matching q, or ENOTFOUND.
+func (s Store) FindArtifactFile(ctx context.Context, q core.ArtifactQuery) (*core.ArtifactFile, error) {
+	return FindArtifactFile(ctx, s.read, q)
+}
+
+// FindArtifactBundles returns the project's bundles (core.SourceMapStore).
+func (s Store) FindArtifactBundles(ctx context.Context, projectID int64) ([]*core.ArtifactBundle, error) {
+	return FindArtifactBundles(ctx, s.read, projectID)
+}
+
+// TouchArtifactBundles sets the bundles' last use to at.
+func (s Store) TouchArtifactBundles(ctx context.Context, ids []int64, at time.Time) error {
+	return s.write(ctx, func(c Conn) error { return TouchArtifactBundles(ctx, c, ids, at) })
+}
+
+// PruneArtifactBundles deletes up to limit (0 or less: DefaultPruneLimit)
+// of the project's bundles last used before before.
+func (s Store) PruneArtifactBundles(ctx context.Context, projectID int64, before time.Time, limit int) (n int, err error) {
+	if limit <= 0 {
+		limit = DefaultPruneLimit
+	}
+	err = s.write(ctx, func(c Conn) error {
+		n, err = PruneArtifactBundles(ctx, c, projectID, before, limit)
+		return err
+	})
+	return n, err
+}
+
+// UpsertRelease creates or updates the project's release and returns it.
+func (s Store) UpsertRelease(ctx context.Context, r *core.Release) (out *core.Release, err error) {
+	err = s.write(ctx, func(c Conn) error {
+		out, err = UpsertRelease(ctx, c, r)
+		return err
+	})
+	return out, err
+}
+
+// FindRelease returns the project's release, or ENOTFOUND.
+func (s Store) FindRelease(ctx context.Context, projectID int64, version string) (*core.Release, error) {
+	return FindRelease(ctx, s.read, projectID, version)
+}
