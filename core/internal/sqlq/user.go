@@ -20,12 +20,12 @@ func ScanUser(s Scanner) (*core.User, error) {
 	return &u, nil
 }
 
-// CreateUser inserts u at now and fills its ID and CreatedAt; isUnique
-// tells the dialect's unique violation, reported as ECONFLICT.
-func CreateUser(ctx context.Context, c Conn, u *core.User, now time.Time, isUnique func(error) bool) error {
+// CreateUser inserts u at now and fills its ID and CreatedAt; a duplicate
+// email (the dialect's unique violation) is ECONFLICT.
+func CreateUser(ctx context.Context, c Conn, u *core.User, now time.Time) error {
 	err := c.QueryRow(ctx, `INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
 		u.Email, u.PasswordHash, u.Role, now).Scan(&u.ID)
-	if err != nil && isUnique(err) {
+	if err != nil && c.Dialect().Unique(err) {
 		return core.Errorf(core.ECONFLICT, "a user with email %q already exists", u.Email)
 	} else if err != nil {
 		return fmt.Errorf("%s: create user: %w", c.Dialect().Name, err)
@@ -205,10 +205,9 @@ func FindIssueTrends(ctx context.Context, c Conn, ids []int64, since time.Time) 
 }
 
 // FindTagCounts counts the tag values of an issue's newest limit events
-// with query, the dialect's SQL (arguments: issue id, limit) that answers
-// rows of key, value, count.
-func FindTagCounts(ctx context.Context, c Conn, query string, issueID int64, limit int) ([]core.TagCount, error) {
-	out, err := Collect(ctx, c, query, []any{issueID, limit}, func(s Scanner) (core.TagCount, error) {
+// with the dialect's TagCounts query.
+func FindTagCounts(ctx context.Context, c Conn, issueID int64, limit int) ([]core.TagCount, error) {
+	out, err := Collect(ctx, c, c.Dialect().TagCounts, []any{issueID, limit}, func(s Scanner) (core.TagCount, error) {
 		var t core.TagCount
 		err := s.Scan(&t.Key, &t.Value, &t.Count)
 		return t, err
@@ -217,4 +216,91 @@ func FindTagCounts(ctx context.Context, c Conn, query string, issueID int64, lim
 		return nil, fmt.Errorf("%s: find tag counts: %w", c.Dialect().Name, err)
 	}
 	return out, nil
+}
+
+// CreateUser inserts u and fills its ID and CreatedAt (core.UserStore);
+// ECONFLICT for a taken email.
+func (s Store) CreateUser(ctx context.Context, u *core.User) error {
+	return s.write(ctx, func(c Conn) error { return CreateUser(ctx, c, u, s.clock()) })
+}
+
+// FindUserByID returns the user, or ENOTFOUND.
+func (s Store) FindUserByID(ctx context.Context, id int64) (*core.User, error) {
+	return FindUser(ctx, s.read, "id", id)
+}
+
+// FindUserByEmail returns the user, or ENOTFOUND.
+func (s Store) FindUserByEmail(ctx context.Context, email string) (*core.User, error) {
+	return FindUser(ctx, s.read, "email", email)
+}
+
+// FindUsers returns every user (core.UserStore).
+func (s Store) FindUsers(ctx context.Context) ([]*core.User, error) {
+	return FindUsers(ctx, s.read)
+}
+
+// CountUsers counts the users.
+func (s Store) CountUsers(ctx context.Context) (int, error) {
+	return CountUsers(ctx, s.read)
+}
+
+// SetUserPassword sets the user's password hash; ENOTFOUND.
+func (s Store) SetUserPassword(ctx context.Context, id int64, hash string) error {
+	return s.write(ctx, func(c Conn) error { return SetUserPassword(ctx, c, id, hash) })
+}
+
+// DeleteUser removes the user; ENOTFOUND.
+func (s Store) DeleteUser(ctx context.Context, id int64) error {
+	return s.write(ctx, func(c Conn) error { return DeleteUser(ctx, c, id) })
+}
+
+// GetSession returns the data of a session not expired at now
+// (core.UserStore).
+func (s Store) GetSession(ctx context.Context, id string, now time.Time) ([]byte, error) {
+	return GetSession(ctx, s.read, id, now)
+}
+
+// SetSession stores a session's data until expires.
+func (s Store) SetSession(ctx context.Context, id string, data []byte, expires time.Time) error {
+	return s.write(ctx, func(c Conn) error { return SetSession(ctx, c, id, data, expires) })
+}
+
+// DeleteSession removes a session.
+func (s Store) DeleteSession(ctx context.Context, id string) error {
+	return s.write(ctx, func(c Conn) error { return DeleteSession(ctx, c, id) })
+}
+
+// DeleteExpiredSessions removes the sessions expired at now and counts
+// them.
+func (s Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (n int64, err error) {
+	err = s.write(ctx, func(c Conn) error {
+		n, err = DeleteExpiredSessions(ctx, c, now)
+		return err
+	})
+	return n, err
+}
+
+// AddActivity records a on its issue (core.UserStore).
+func (s Store) AddActivity(ctx context.Context, a *core.Activity) error {
+	return s.write(ctx, func(c Conn) error { return AddActivity(ctx, c, a, s.clock()) })
+}
+
+// FindActivity returns the issue's newest limit activities.
+func (s Store) FindActivity(ctx context.Context, issueID int64, limit int) ([]*core.Activity, error) {
+	return FindActivity(ctx, s.read, issueID, limit)
+}
+
+// CountIssues counts the project's issues with the status ("": any).
+func (s Store) CountIssues(ctx context.Context, projectID int64, status string) (int64, error) {
+	return CountIssues(ctx, s.read, projectID, status)
+}
+
+// FindIssueTrends returns the issues' events per hour since since.
+func (s Store) FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]core.Bucket, error) {
+	return FindIssueTrends(ctx, s.read, ids, since)
+}
+
+// FindTagCounts counts the tag values of the issue's newest limit events.
+func (s Store) FindTagCounts(ctx context.Context, issueID int64, limit int) ([]core.TagCount, error) {
+	return FindTagCounts(ctx, s.read, issueID, limit)
 }
