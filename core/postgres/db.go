@@ -76,7 +76,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool, now: o.clock, tags: dbutil.NewTagCounter(1 << 20)}
-	db.codec = dbutil.NewCodec(dictStore{db})
+	db.codec = dbutil.NewCodec(sqlq.DictStore{Read: conn{pool}, Save: conn{pool}})
 	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock, db.codec)
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()

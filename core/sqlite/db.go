@@ -126,7 +126,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve,
 		tags: dbutil.NewTagCounter(8 * o.cacheSize)}
-	db.codec = dbutil.NewCodec(dictStore{db})
 
 	pragmas := url.Values{}
 	pragmas.Add("_pragma", "busy_timeout(10000)")
@@ -160,6 +159,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	db.rdb.SetMaxOpenConns(o.readConns)
 	db.rdb.SetMaxIdleConns(o.readConns)
 	db.rdb.SetConnMaxIdleTime(5 * time.Minute)
+	// Dictionaries are saved on the writer connection; the codec's caller
+	// holds wmu.
+	db.codec = dbutil.NewCodec(sqlq.DictStore{Read: conn{db.rdb}, Save: conn{db.wdb}})
 	db.Store = sqlq.NewStore(conn{db.rdb}, db.writeTx, db.clock, db.codec)
 
 	ck, err := sql.Open("sqlite", path+"?"+pragmas.Encode())
