@@ -61,14 +61,13 @@ func (b *batchWriter) queueSearch(batch *pgx.Batch, texts []dbutil.IssueText) fu
 	for i, r := range b.results {
 		issueIDs[i], stored[i] = r.IssueID, !r.Duplicate
 	}
-	insert, later := b.tags.Split(dbutil.BatchTags(b.ps, issueIDs, stored))
-	flush := b.tags.Due(b.now, false)
-	if len(insert) > 0 {
-		c := columns(insert)
+	plan := b.tags.Plan(dbutil.BatchTags(b.ps, issueIDs, stored), b.now)
+	if len(plan.Insert) > 0 {
+		c := columns(plan.Insert)
 		batch.Queue(tagCountSQL, c.issue, c.key, c.value, c.project, c.count, c.last)
 	}
-	if len(flush) > 0 {
-		c := columns(flush)
+	if len(plan.Flush) > 0 {
+		c := columns(plan.Flush)
 		batch.Queue(tagAddSQL, c.issue, c.key, c.value, c.count, c.last)
 	}
 	if len(texts) > 0 {
@@ -80,31 +79,21 @@ func (b *batchWriter) queueSearch(batch *pgx.Batch, texts []dbutil.IssueText) fu
 			ON CONFLICT (issue_id) DO UPDATE SET text = excluded.text`, ids, text)
 	}
 	return func(br pgx.BatchResults) error {
-		kept := make([]string, len(insert))
-		if len(insert) > 0 {
+		if len(plan.Insert) > 0 {
 			rows, err := br.Query()
 			if err != nil {
 				return fmt.Errorf("postgres: count issue tags: %w", err)
 			}
-			type key struct {
-				issue      int64
-				key, value string
-			}
-			counted := map[key]bool{}
-			var k key
-			if _, err := pgx.ForEachRow(rows, []any{&k.issue, &k.key, &k.value}, func() error {
-				counted[k] = true
+			var issue int64
+			var key, value string
+			if _, err := pgx.ForEachRow(rows, []any{&issue, &key, &value}, func() error {
+				plan.Counted(issue, key, value)
 				return nil
 			}); err != nil {
 				return fmt.Errorf("postgres: count issue tags: %w", err)
 			}
-			for i, t := range insert {
-				if counted[key{t.IssueID, t.Key, t.Value}] {
-					kept[i] = t.Value
-				}
-			}
 		}
-		if len(flush) > 0 {
+		if len(plan.Flush) > 0 {
 			if _, err := br.Exec(); err != nil {
 				return fmt.Errorf("postgres: add issue tag counts: %w", err)
 			}
@@ -114,14 +103,7 @@ func (b *batchWriter) queueSearch(batch *pgx.Batch, texts []dbutil.IssueText) fu
 				return fmt.Errorf("postgres: write issue text: %w", err)
 			}
 		}
-		now := b.now
-		b.committed = func() {
-			b.tags.Learn(insert, kept)
-			b.tags.Add(later, now)
-			if flush != nil {
-				b.tags.Flushed(flush, now)
-			}
-		}
+		b.committed = func() { b.tags.Commit(plan) }
 		return nil
 	}
 }

@@ -60,41 +60,30 @@ const issueTextSQL = `INSERT INTO issue_text (issue_id, text) VALUES (?, ?)
 // are written; issues created or retitled get their search text (texts).
 func (b *batchWriter) writeSearch(ctx context.Context, ws *writeStmts, issueIDs []int64, stored []bool, texts []dbutil.IssueText) error {
 	counter := b.db.tags
-	insert, later := counter.Split(dbutil.BatchTags(b.ps, issueIDs, stored))
-	kept := make([]string, len(insert))
-	if len(insert) > 0 {
-		arg, err := tagJSON(insert, true)
+	plan := counter.Plan(dbutil.BatchTags(b.ps, issueIDs, stored), b.now)
+	if len(plan.Insert) > 0 {
+		arg, err := tagJSON(plan.Insert, true)
 		if err != nil {
 			return err
 		}
-		type key struct {
-			issue      int64
-			key, value string
-		}
-		counted := map[key]bool{}
 		rows, err := b.st(ws.tagCount).QueryContext(ctx, arg)
 		if err != nil {
 			return fmt.Errorf("sqlite: count issue tags: %w", err)
 		}
 		for rows.Next() {
-			var k key
-			if err := rows.Scan(&k.issue, &k.key, &k.value); err != nil {
+			var issue int64
+			var key, value string
+			if err := rows.Scan(&issue, &key, &value); err != nil {
 				rows.Close()
 				return fmt.Errorf("sqlite: count issue tags: %w", err)
 			}
-			counted[k] = true
+			plan.Counted(issue, key, value)
 		}
 		if err := rows.Close(); err != nil {
 			return fmt.Errorf("sqlite: count issue tags: %w", err)
 		}
-		for i, t := range insert {
-			if counted[key{t.IssueID, t.Key, t.Value}] {
-				kept[i] = t.Value
-			}
-		}
 	}
-	flush := counter.Due(b.now, false)
-	if err := addTags(ctx, b.st(ws.tagAdd), flush); err != nil {
+	if err := addTags(ctx, b.st(ws.tagAdd), plan.Flush); err != nil {
 		return err
 	}
 	if len(texts) > 0 {
@@ -105,14 +94,7 @@ func (b *batchWriter) writeSearch(ctx context.Context, ws *writeStmts, issueIDs 
 			}
 		}
 	}
-	now := b.now
-	b.committed = func() {
-		counter.Learn(insert, kept)
-		counter.Add(later, now)
-		if flush != nil {
-			counter.Flushed(flush, now)
-		}
-	}
+	b.committed = func() { counter.Commit(plan) }
 	return nil
 }
 

@@ -210,6 +210,48 @@ func (c *TagCounter) Flushed(rows []TagCount, now time.Time) {
 	c.since = now
 }
 
+// TagBatch is what one write batch does to issue_tags (TagCounter.Plan):
+// upsert the values the counter does not know (Insert), whose upsert
+// answers the rows it counted (Counted); write the counts due (Flush); and,
+// after commit (TagCounter.Commit), hold the increments of known values
+// (Later).
+type TagBatch struct {
+	Insert, Later, Flush []TagCount
+	now                  time.Time
+	counted              map[tagKey]bool
+}
+
+// Plan splits a batch's increments (BatchTags) at now and takes the
+// pending counts due (see Split and Due).
+func (c *TagCounter) Plan(rows []TagCount, now time.Time) *TagBatch {
+	insert, later := c.Split(rows)
+	return &TagBatch{Insert: insert, Later: later, Flush: c.Due(now, false), now: now, counted: map[tagKey]bool{}}
+}
+
+// Counted records a row the upsert of Insert answered (issue, key and the
+// value it counted): a value of Insert not answered was counted in its
+// key's ” row.
+func (b *TagBatch) Counted(issueID int64, key, value string) {
+	b.counted[tagKey{issueID, key, value}] = true
+}
+
+// Commit records, after the batch's transaction committed, the values
+// its upsert kept (Learn), its increments of known values (Add) and the
+// counts it wrote (Flushed).
+func (c *TagCounter) Commit(b *TagBatch) {
+	kept := make([]string, len(b.Insert))
+	for i, t := range b.Insert {
+		if b.counted[tagKey{t.IssueID, t.Key, t.Value}] {
+			kept[i] = t.Value
+		}
+	}
+	c.Learn(b.Insert, kept)
+	c.Add(b.Later, b.now)
+	if b.Flush != nil {
+		c.Flushed(b.Flush, b.now)
+	}
+}
+
 // Pending returns the unwritten increments of one issue, by key and
 // stored value.
 func (c *TagCounter) Pending(issueID int64) map[[2]string]int64 {

@@ -73,3 +73,41 @@ func TestTagCounter(t *testing.T) {
 		t.Errorf("forced due: %v, want the one pending row", due)
 	}
 }
+
+// TestTagBatch: Plan splits a batch and takes the counts due; Commit
+// learns the values the upsert answered (the others as the ” row), adds
+// the known increments and forgets the flushed counts.
+func TestTagBatch(t *testing.T) {
+	c := dbutil.NewTagCounter(100)
+	t0 := time.Unix(1000, 0)
+	row := func(v string, n int64) dbutil.TagCount {
+		return dbutil.TagCount{IssueID: 1, ProjectID: 1, Key: "k", Value: v, Count: n, LastSeen: t0}
+	}
+	b := c.Plan([]dbutil.TagCount{row("a", 2), row("b", 1)}, t0)
+	if len(b.Insert) != 2 || len(b.Later) != 0 || b.Flush != nil {
+		t.Fatalf("first batch: insert %v, later %v, flush %v; want a and b inserted", b.Insert, b.Later, b.Flush)
+	}
+	b.Counted(1, "k", "a")
+	b.Counted(1, "k", "") // b went to the overflow row
+	c.Commit(b)
+	b = c.Plan([]dbutil.TagCount{row("a", 3), row("b", 4)}, t0)
+	if len(b.Insert) != 0 || len(b.Later) != 2 || b.Later[1].Value != "" {
+		t.Fatalf("second batch: insert %v, later %v; want a and b (as \"\") later", b.Insert, b.Later)
+	}
+	c.Commit(b)
+	if p := c.Pending(1); p[[2]string{"k", "a"}] != 3 || p[[2]string{"k", ""}] != 4 {
+		t.Errorf("pending %v, want a:3 and \"\":4", p)
+	}
+	later := t0.Add(dbutil.FlushEvery)
+	b = c.Plan([]dbutil.TagCount{row("c", 1)}, later)
+	if len(b.Insert) != 1 || len(b.Flush) != 2 {
+		t.Fatalf("third batch: insert %v, flush %v; want c inserted and 2 rows flushed", b.Insert, b.Flush)
+	}
+	c.Commit(b) // c not answered: counted in the "" row
+	if p := c.Pending(1); len(p) != 0 {
+		t.Errorf("pending after flush %v, want none", p)
+	}
+	if b = c.Plan([]dbutil.TagCount{row("c", 1)}, later); len(b.Later) != 1 || b.Later[0].Value != "" {
+		t.Errorf("fourth batch: later %v, want c known as the \"\" row", b.Later)
+	}
+}
