@@ -10,18 +10,6 @@ import (
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
 
-// inStrings is the condition "col is one of vs" and its arguments.
-func (d Dialect) inStrings(col string, vs []string) (string, []any) {
-	if d.Numbered {
-		return col + " = ANY(?)", []any{vs}
-	}
-	args := make([]any, len(vs))
-	for i, v := range vs {
-		args[i] = v
-	}
-	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ") + ")", args
-}
-
 // TokenCols are the columns ScanToken reads, in order.
 const TokenCols = `id, project_id, name, scopes, hash, created_at, revoked_at`
 
@@ -100,7 +88,7 @@ func FindChunks(ctx context.Context, c Conn, checksums []string) (map[string][]b
 	if len(checksums) == 0 {
 		return out, nil
 	}
-	cond, args := c.Dialect().inStrings("checksum", checksums)
+	cond, args := inList(c.Dialect(), "checksum", checksums)
 	err := c.Query(ctx, `SELECT checksum, data FROM upload_chunks WHERE `+cond, args, func(s Scanner) error {
 		var sum string
 		var data []byte
@@ -120,7 +108,7 @@ func FindChunks(ctx context.Context, c Conn, checksums []string) (map[string][]b
 func DeleteChunks(ctx context.Context, c Conn, checksums []string, before time.Time) (int, error) {
 	q, args := `DELETE FROM upload_chunks WHERE created_at < ?`, []any{before}
 	if len(checksums) > 0 {
-		cond, more := c.Dialect().inStrings("checksum", checksums)
+		cond, more := inList(c.Dialect(), "checksum", checksums)
 		q += " OR " + cond
 		args = append(args, more...)
 	}

@@ -122,15 +122,18 @@ func withLock(query, lock string) string {
 
 // In is the condition "col is one of ids" and its arguments: one array
 // argument where the dialect takes arrays, else one placeholder per id.
-func (d Dialect) In(col string, ids []int64) (string, []any) {
+func (d Dialect) In(col string, ids []int64) (string, []any) { return inList(d, col, ids) }
+
+// inList is In for a list of any element type the driver takes.
+func inList[T int64 | string](d Dialect, col string, vs []T) (string, []any) {
 	if d.Numbered {
-		return col + " = ANY(?)", []any{ids}
+		return col + " = ANY(?)", []any{vs}
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, len(vs))
+	for i, v := range vs {
+		args[i] = v
 	}
-	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ") + ")", args
 }
 
 // Rebind returns query with its ? placeholders as the dialect writes
