@@ -81,6 +81,13 @@ func Latest(dialect string) int {
 	return ms[len(ms)-1].Version
 }
 
+// Versions returns the highest of the applied versions (0 for an empty
+// database) and the highest dialect's embedded migrations reach, for a
+// store's SchemaVersion.
+func Versions(dialect string, applied []int) (database, binary int) {
+	return slices.Max(append([]int{0}, applied...)), Latest(dialect)
+}
+
 // parseVersion reads NNNN from "NNNN_name.sql".
 func parseVersion(name string) (int, error) {
 	num, rest, ok := strings.Cut(name, "_")
@@ -168,7 +175,8 @@ func CheckCurrent(dialect string, applied []int) error {
 	if err != nil {
 		return err
 	} else if len(pending) > 0 {
-		return &PendingError{Dialect: dialect, Database: slices.Max(append([]int{0}, applied...)), Binary: Latest(dialect), Pending: len(pending)}
+		database, binary := Versions(dialect, applied)
+		return &PendingError{Dialect: dialect, Database: database, Binary: binary, Pending: len(pending)}
 	}
 	return nil
 }

@@ -163,3 +163,15 @@ func minus(a, b []string) []string {
 	}
 	return out
 }
+
+func TestVersions(t *testing.T) {
+	latest := migrations.Latest(migrations.Postgres)
+	for _, c := range []struct {
+		applied []int
+		want    int
+	}{{nil, 0}, {[]int{1, 3, 2}, 3}} {
+		if db, bin := migrations.Versions(migrations.Postgres, c.applied); db != c.want || bin != latest {
+			t.Errorf("Versions(%v) = %d, %d; want %d, %d", c.applied, db, bin, c.want, latest)
+		}
+	}
+}

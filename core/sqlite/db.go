@@ -297,10 +297,8 @@ func (db *DB) SchemaVersion(ctx context.Context) (database, binary int, err erro
 	if err != nil {
 		return 0, 0, err
 	}
-	for _, v := range applied {
-		database = max(database, v)
-	}
-	return database, migrations.Latest(migrations.SQLite), nil
+	database, binary = migrations.Versions(migrations.SQLite, applied)
+	return database, binary, nil
 }
 
 // Ping reports whether the database answers and every migration is applied
