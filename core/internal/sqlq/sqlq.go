@@ -11,14 +11,17 @@
 // adapter's DB embeds it. One file per area holds the queries: project.go
 // (projects and keys), issue.go, event.go (events, attachments,
 // fingerprints, histograms, rejected events), merge.go, alert.go and
-// destination.go, threshold.go, retention.go, stats.go.
+// destination.go, threshold.go, retention.go, stats.go, search.go (issue
+// search and tags); sourcemap.go (API tokens, chunks, artifact bundles,
+// releases) and user.go (users, sessions, activity) also hold their Store
+// methods; dict.go is DictStore, the event_dicts of dbutil.Codec.
 //
 // The SQL that really differs between the dialects (upserts, RETURNING,
 // COPY and unnest, the batch writes of WriteEvents, notification claims,
 // advisory locks) stays in each store; what is here is the SQL both run
 // unchanged but for what Dialect says: placeholders, ILIKE, JSON casts,
-// the random key expression, row locks (Postgres only) and which errors
-// are constraint violations.
+// the random key expression, the tag-count query, row locks (Postgres
+// only) and which errors are constraint violations.
 package sqlq
 
 import (
