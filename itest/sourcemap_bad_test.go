@@ -15,6 +15,7 @@ import (
 // upload still works, and an event whose map could not be uploaded is
 // stored with its frames as sent and says why.
 func TestSourceMapsBadInput(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "sourcemaps:\n  max_bundle_size: 300000\n")
 		p := s.CreateProject(smProject)

@@ -14,6 +14,7 @@ import (
 // and Periscope stores each event with the original files, functions,
 // lines and context, the minified frames kept as raw.
 func TestSourceMaps(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject(smProject)
@@ -69,6 +70,7 @@ func TestSourceMaps(t *testing.T) {
 // uploads them as two releases, and checks that the events of the two
 // builds land in the same issues.
 func TestSourceMapsTwoBuildsOneIssue(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject(smProject)
@@ -113,6 +115,7 @@ func TestSourceMapsTwoBuildsOneIssue(t *testing.T) {
 // IDs, the maps found by release and URL (releases new, releases files
 // upload-sourcemaps --url-prefix, releases finalize).
 func TestSourceMapsReleaseFlow(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject(smProject)

@@ -81,6 +81,7 @@ func createUser(t *testing.T, s *Server, email, role string) string {
 // settings pages. With PERISCOPE_SCREENSHOTS=1 (SQLite run) it rewrites
 // itest/screenshots/*.png.
 func TestWebUI(t *testing.T) {
+	t.Parallel()
 	chromium := chromiumPath(t)
 	jsDir(t)
 	forEachDB(t, func(t *testing.T, db DB) {
@@ -166,6 +167,7 @@ const xssEvent = `{
 // X-Content-Type-Options and Referrer-Policy; a member gets 403 on admin
 // pages. Both databases.
 func TestWebUISecurity(t *testing.T) {
+	t.Parallel()
 	chromium := chromiumPath(t)
 	jsDir(t)
 	forEachDB(t, func(t *testing.T, db DB) {
