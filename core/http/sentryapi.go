@@ -218,6 +218,9 @@ func (s *Server) handleAssemble(c *fiber.Ctx) error {
 	}
 	if res.Bundle != nil {
 		s.Logger.Info("sentry api: artifact bundle stored", "project", p.ID, "checksum", req.Checksum, "files", len(res.Bundle.Files), "release", res.Bundle.Release)
+		if s.opts.SourceMapsUploaded != nil {
+			s.opts.SourceMapsUploaded(p.ID)
+		}
 	}
 	missing := res.Missing
 	if missing == nil {

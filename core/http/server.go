@@ -77,6 +77,9 @@ type Options struct {
 	// CheckSourceMap refuses an upload holding a source map it returns an
 	// error for (core/sourcemap.Check); nil checks nothing.
 	CheckSourceMap func([]byte) error
+	// SourceMapsUploaded, when set, is told of each artifact bundle stored
+	// for a project (the symbolicator forgets the lookups that found none).
+	SourceMapsUploaded func(projectID int64)
 }
 
 // Sink takes accepted events off the ingestion path. Submit returns a

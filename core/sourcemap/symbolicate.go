@@ -11,6 +11,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 
 	"github.com/periscope-hq/periscope/core"
 )
@@ -28,6 +29,15 @@ const contextLines = 5
 // (a newer upload under the same key is seen after it).
 const brokenTTL = time.Minute
 
+// missTTL is how long a lookup that found no source map is remembered, so
+// that events of a release without maps (the usual case) do not query the
+// store for every frame. An upload through this node forgets its
+// project's misses at once (Forget); other nodes see it after missTTL.
+const missTTL = 10 * time.Second
+
+// maxMisses bounds the remembered misses.
+const maxMisses = 8192
+
 // touchEvery is how often a bundle in use has its last use recorded.
 const touchEvery = time.Hour
 
@@ -38,6 +48,7 @@ type Symbolicator struct {
 	logger *slog.Logger
 	now    func() time.Time
 	cache  *lru.Cache[cacheKey, *entry]
+	misses *expirable.LRU[cacheKey, struct{}] // lookups that found no map
 
 	mu      sync.Mutex
 	touched map[int64]time.Time // bundle → when its use was last recorded
@@ -65,7 +76,18 @@ func New(store Store, size int, logger *slog.Logger) *Symbolicator {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Symbolicator{store: store, logger: logger, now: time.Now, cache: c, touched: map[int64]time.Time{}}
+	return &Symbolicator{store: store, logger: logger, now: time.Now, cache: c,
+		misses: expirable.NewLRU[cacheKey, struct{}](maxMisses, nil, missTTL), touched: map[int64]time.Time{}}
+}
+
+// Forget drops the remembered misses of a project, so that a bundle just
+// uploaded to it is looked up by the next event.
+func (s *Symbolicator) Forget(projectID int64) {
+	for _, k := range s.misses.Keys() {
+		if k.project == projectID {
+			s.misses.Remove(k)
+		}
+	}
 }
 
 // isJS reports whether an event's frames may be JavaScript.
@@ -228,6 +250,10 @@ func (r *run) lookup(abs string) *entry {
 		ok = false
 	}
 	if !ok {
+		if _, missed := r.s.misses.Get(k); missed {
+			r.note("js_no_source: " + abs)
+			return nil
+		}
 		var err error
 		e, err = r.load(abs, debugID)
 		if err != nil {
@@ -236,6 +262,7 @@ func (r *run) lookup(abs string) *entry {
 			return nil
 		}
 		if e == nil {
+			r.s.misses.Add(k, struct{}{})
 			r.note("js_no_source: " + abs)
 			return nil
 		}

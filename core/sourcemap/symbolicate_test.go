@@ -162,3 +162,34 @@ func BenchmarkColdMapLoad(b *testing.B) {
 		}
 	}
 }
+
+// TestSymbolicateRemembersMisses: a lookup that found no map is not
+// repeated for the next events (a release without maps must not cost
+// queries per frame), until an upload to the project forgets the misses.
+func TestSymbolicateRemembersMisses(t *testing.T) {
+	ctx := context.Background()
+	st := &memStore{}
+	s := sourcemap.New(st, 8, nil)
+	ev := event([2]int{1, 1})
+	s.Symbolicate(ctx, 1, ev)
+	if st.finds == 0 || len(ev.Errors) != 1 || !strings.HasPrefix(ev.Errors[0], "js_no_source: ") {
+		t.Fatalf("first event: %d finds, errors %q; want a lookup and js_no_source", st.finds, ev.Errors)
+	}
+	finds := st.finds
+	ev = event([2]int{1, 1})
+	s.Symbolicate(ctx, 1, ev)
+	if st.finds != finds || len(ev.Errors) != 1 || !strings.HasPrefix(ev.Errors[0], "js_no_source: ") {
+		t.Fatalf("second event: %d finds (want %d), errors %q; want the miss remembered and still reported", st.finds, finds, ev.Errors)
+	}
+	st.files = storeFor(theBundle).files // an upload
+	s.Forget(2)                          // to another project
+	s.Symbolicate(ctx, 1, event([2]int{1, 1}))
+	if st.finds != finds {
+		t.Fatalf("after another project's upload: %d finds, want %d", st.finds, finds)
+	}
+	s.Forget(1)
+	ev = event([2]int{1, 3})
+	if !s.Symbolicate(ctx, 1, ev) || ev.Exceptions[0].RawStacktrace == nil || len(ev.Errors) != 0 {
+		t.Fatalf("after the project's upload: errors %q, raw %v; want the frames mapped", ev.Errors, ev.Exceptions[0].RawStacktrace)
+	}
+}

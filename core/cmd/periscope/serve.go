@@ -87,6 +87,7 @@ func (m *Main) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	symbolicator := sourcemap.New(store, c.SourceMaps.CacheSize, m.Logger)
 	m.Pipeline = pipeline.New(m.alerts.writer(store), m.Rules, m.Logger, pipeline.Options{
 		Workers:    c.Ingest.Workers,
 		QueueSize:  c.Ingest.QueueSize,
@@ -104,7 +105,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Spool: m.Spool,
 		// JavaScript frames are mapped through uploaded source maps
 		// before grouping.
-		Symbolicate: sourcemap.New(store, c.SourceMaps.CacheSize, m.Logger).Symbolicate,
+		Symbolicate: symbolicator.Symbolicate,
 	})
 	m.Pipeline.Start()
 	if err := m.replay(ctx); err != nil {
@@ -153,6 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		UI:                    ui.Register,
 		MaxBundleSize:         c.SourceMaps.MaxBundleSize,
 		CheckSourceMap:        sourcemap.Check,
+		SourceMapsUploaded:    symbolicator.Forget,
 	})
 	srv.Store(m.HTTP)
 	m.HTTP.PipelineStats = m.Pipeline.Snapshot
