@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // rssLimitKB is what the body flood may cost the server, in resident KiB,
@@ -19,7 +21,7 @@ import (
 const rssLimitKB = 200 << 10
 
 // raceRSSFactor scales rssLimitKB for a server built with -race (as under
-// `make test`, see goBuildConfig): the race detector keeps shadow memory
+// `make test`, see sdktest.BuildConfig): the race detector keeps shadow memory
 // and per-goroutine state, "memory usage may increase by 5-10x" (Go's
 // race detector documentation). Measured on this test: 31 MiB before and
 // 108 MiB peak without it, 72 MiB and 382 MiB with it (3.5x), so the same
@@ -28,7 +30,7 @@ const raceRSSFactor = 4
 
 // floodRSSLimitKB is rssLimitKB for the server binary this run built.
 func floodRSSLimitKB() int64 {
-	flags, _ := goBuildConfig()
+	flags, _ := sdktest.BuildConfig()
 	for _, f := range flags {
 		if f == "-race" {
 			return raceRSSFactor * rssLimitKB

@@ -20,6 +20,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // binDir holds the binaries built for this run.
@@ -50,10 +51,10 @@ func repoRoot() string {
 
 // buildBinaries builds the server and the plugins in one go build (so it
 // compiles and links them in parallel), named as make build names them,
-// with this test binary's build configuration (goBuildConfig).
+// with this test binary's build configuration (sdktest.BuildConfig).
 func buildBinaries(dir string) error {
 	names := map[string]string{"periscope": "periscope"} // go build's name -> ours
-	flags, env := goBuildConfig()
+	flags, env := sdktest.BuildConfig()
 	args := append(append([]string{"build"}, flags...), "-o", dir+string(filepath.Separator), "./core/cmd/periscope")
 	for _, p := range []string{"webhook", "slack", "email"} {
 		if _, err := os.Stat(filepath.Join(repoRoot(), "plugins", p, "main.go")); err == nil {
@@ -235,7 +236,7 @@ func (s *Server) Stop() {
 const raceWarning = "WARNING: DATA RACE"
 
 // checkRaces fails the test when the server built with -race (see
-// goBuildConfig) reported a data race in its logs.
+// sdktest.BuildConfig) reported a data race in its logs.
 func (s *Server) checkRaces() {
 	if s.logs == nil || s.racesChecked {
 		return

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // Payload is the documented notification payload (sdk/README.md) as a
@@ -435,7 +436,7 @@ func buildJSONLPlugin(tb testing.TB) string {
 			}
 		}
 		bin := filepath.Join(binDir, "custom", "periscope-plugin-jsonl")
-		flags, env := goBuildConfig()
+		flags, env := sdktest.BuildConfig()
 		cmd := exec.Command("go", append(append([]string{"build", "-mod=mod"}, flags...), "-o", bin, ".")...)
 		cmd.Dir = mod
 		cmd.Env = append(env, "GOWORK=off", "GOFLAGS=-mod=mod")

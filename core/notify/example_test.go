@@ -11,6 +11,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/sdk"
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // TestCustomNotifierFromOutsideTheModule builds the SDK's documented
@@ -43,7 +44,7 @@ func TestCustomNotifierFromOutsideTheModule(t *testing.T) {
 		}
 	}
 	bin := filepath.Join(t.TempDir(), "periscope-plugin-jsonl")
-	flags, env := goBuildConfig()
+	flags, env := sdktest.BuildConfig()
 	cmd := exec.Command("go", append(append([]string{"build", "-mod=mod"}, flags...), "-o", bin, ".")...)
 	cmd.Dir = mod
 	cmd.Env = append(env, "GOWORK=off", "GOFLAGS=-mod=mod")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // pluginDir holds the real plugin binaries, built once by TestMain.
@@ -43,7 +44,7 @@ func mustPlugins(tb testing.TB) string {
 			buildErr = err
 			return
 		}
-		flags, env := goBuildConfig()
+		flags, env := sdktest.BuildConfig()
 		args := append(append([]string{"build"}, flags...), "-o", pluginDir+string(filepath.Separator))
 		for _, p := range []string{"webhook", "slack", "email"} {
 			args = append(args, "./plugins/"+p)
