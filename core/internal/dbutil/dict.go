@@ -195,7 +195,17 @@ func (c *Codec) Forget(projectID int64) { c.projects.Remove(projectID) }
 
 // TrainDict builds a dictionary from sample payloads: up to dictSize bytes
 // of them as its content, and entropy tables from the others.
-func TrainDict(samples [][]byte) ([]byte, error) {
+//
+// zstd.BuildDict panics on some inputs (slice bounds in its encoder, seen
+// with the corpus's Node events); such samples give an error and the
+// project keeps writing without a dictionary, instead of the panic taking
+// the server down.
+func TrainDict(samples [][]byte) (dict []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			dict, err = nil, fmt.Errorf("zstd: building a dictionary failed: %v", r)
+		}
+	}()
 	// The content comes from the first three quarters of the samples; the
 	// entropy tables from how the rest compress against it.
 	n := max(1, len(samples)*3/4)
