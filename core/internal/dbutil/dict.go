@@ -197,9 +197,9 @@ func (c *Codec) Forget(projectID int64) { c.projects.Remove(projectID) }
 // of them as its content, and entropy tables from the others.
 //
 // zstd.BuildDict panics on some inputs (slice bounds in its encoder, seen
-// with the corpus's Node events); such samples give an error and the
-// project keeps writing without a dictionary, instead of the panic taking
-// the server down.
+// with a sample longer than a block, which splitBlocks now prevents); such
+// samples give an error and the project keeps writing without a
+// dictionary, instead of the panic taking the server down.
 func TrainDict(samples [][]byte) (dict []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -225,6 +225,7 @@ func TrainDict(samples [][]byte) (dict []byte, err error) {
 	if len(rest) == 0 {
 		rest = samples
 	}
+	rest = splitBlocks(rest)
 	// The first (most varied) samples go last, nearest to the data.
 	hist := make([]byte, 0, size)
 	for i := len(used) - 1; i >= 0; i-- {
@@ -236,6 +237,26 @@ func TrainDict(samples [][]byte) (dict []byte, err error) {
 		return nil, fmt.Errorf("train dictionary: %w", err)
 	}
 	return d, nil
+}
+
+// blockMax is the most bytes of one zstd block. zstd.BuildDict compresses
+// each content sample as one block: a larger sample (a Go event with a
+// 200 KB request body, in the SDK corpus) made it panic, or build a
+// dictionary that fails its own validation.
+const blockMax = 128 << 10
+
+// splitBlocks returns samples with each one longer than blockMax cut
+// into pieces of at most blockMax bytes.
+func splitBlocks(samples [][]byte) [][]byte {
+	out := make([][]byte, 0, len(samples))
+	for _, s := range samples {
+		for len(s) > blockMax {
+			out = append(out, s[:blockMax])
+			s = s[blockMax:]
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func newDictEncoder(dict []byte) (*zstd.Encoder, error) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
 )
@@ -179,5 +180,34 @@ func TestCodecRefusesBadBodies(t *testing.T) {
 	}
 	if b := (dbutil.BodyEncoder{}).EncodeBody(dbutil.Body{}); b != nil {
 		t.Errorf("EncodeBody(empty) = %v, want nil", b)
+	}
+}
+
+// TestTrainDictLargeSample: one event larger than a zstd block (128 KiB)
+// among the samples, as a Go SDK event carrying a large request body sends,
+// made zstd.BuildDict panic with "slice bounds out of range". Training must
+// succeed, and the dictionary must compress the ordinary events.
+func TestTrainDictLargeSample(t *testing.T) {
+	var samples [][]byte
+	for i := range 48 {
+		samples = append(samples, payload(i))
+	}
+	big := bytes.Repeat(payload(999), 220<<10/len(payload(999))+1)
+	for _, at := range []int{0, 20, 40, len(samples)} {
+		s := append(append(append([][]byte{}, samples[:at]...), big), samples[at:]...)
+		dict, err := dbutil.TrainDict(s)
+		if err != nil {
+			t.Errorf("large sample at %d: %v", at, err)
+			continue
+		}
+		plain, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
+		withDict, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderDict(dict))
+		if err != nil {
+			t.Fatalf("large sample at %d: the dictionary does not load: %v", at, err)
+		}
+		ev := payload(5000)
+		if a, b := len(withDict.EncodeAll(ev, nil)), len(plain.EncodeAll(ev, nil)); a >= b*2/3 {
+			t.Errorf("large sample at %d: an event compresses to %d bytes with the dictionary, %d without", at, a, b)
+		}
 	}
 }
