@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/periscope-hq/periscope/core/internal/dbutil"
@@ -49,4 +50,18 @@ func TestEventBodies(t *testing.T) {
 		t.Errorf("%d dictionaries after another node wrote (%v), want 1", dicts, err)
 	}
 	storetest.CheckEventsReadBack(t, db, events)
+}
+
+// TestDictionaryNotSaved: a dictionary that cannot be saved is logged and
+// costs no event.
+func TestDictionaryNotSaved(t *testing.T) {
+	logs := &storetest.LogBuffer{}
+	db := mustOpen(t, pgtest.URL(t), postgres.WithMigrate(), postgres.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	if _, err := db.Pool().Exec(context.Background(), `
+		CREATE FUNCTION no_dicts() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'no dictionaries today'; END $$;
+		CREATE TRIGGER no_dicts BEFORE INSERT ON event_dicts FOR EACH ROW EXECUTE FUNCTION no_dicts();`); err != nil {
+		t.Fatal(err)
+	}
+	storetest.DictionaryNotSaved(t, db, logs)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"strings"
 	"time"
@@ -27,7 +28,10 @@ type DB struct {
 	now  core.Clock
 	// codec compresses event bodies with each project's dictionary.
 	codec *dbutil.Codec
-	jobs  jobs // sessions holding job locks (job.go)
+	// log reports what goes wrong beside a request (a dictionary that
+	// could not be trained or saved).
+	log  *slog.Logger
+	jobs jobs // sessions holding job locks (job.go)
 	// tags holds the counts of known tag values between flushes
 	// (search.go).
 	tags *dbutil.TagCounter
@@ -40,9 +44,14 @@ type Option func(*options)
 
 type options struct {
 	clock    core.Clock
+	log      *slog.Logger
 	migrate  bool
 	maxConns int32
 }
+
+// WithLogger makes the store report to l what fails outside a caller's
+// request (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // WithClock makes the store read the time from c (tests).
 func WithClock(c core.Clock) Option { return func(o *options) { o.clock = c } }
@@ -60,7 +69,7 @@ func WithMaxConns(n int32) Option { return func(o *options) { o.maxConns = n } }
 // migration unless WithMigrate is given: call Migrate; until then Ping
 // reports the pending ones.
 func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
-	o := options{clock: time.Now}
+	o := options{clock: time.Now, log: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -75,7 +84,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	db := &DB{pool: pool, now: o.clock, tags: dbutil.NewTagCounter(1 << 20)}
+	db := &DB{pool: pool, now: o.clock, log: o.log, tags: dbutil.NewTagCounter(1 << 20)}
 	db.codec = dbutil.NewCodec(sqlq.DictStore{Read: conn{pool}, Save: conn{pool}})
 	db.Store = sqlq.NewStore(conn{pool}, db.writeTx, db.clock, db.codec)
 	if err := pool.Ping(ctx); err != nil {

@@ -38,8 +38,11 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 				stored[i] = !r.Duplicate && ps[i].DupOf < 0
 			}
 			// A dictionary the batch completes is trained now; failing to
-			// save it only leaves the project on its current one.
-			_ = db.codec.Observe(ctx, ps, stored, b.now)
+			// save it only leaves the project on its current one (the
+			// events are stored).
+			if err := db.codec.Observe(ctx, ps, stored, b.now); err != nil {
+				db.log.Warn("store: no new compression dictionary; events stay on the current one", "err", err)
+			}
 			if b.committed != nil {
 				b.committed()
 			}

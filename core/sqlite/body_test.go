@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -58,4 +59,16 @@ func TestEventBodies(t *testing.T) {
 		t.Errorf("%d dictionaries after a restart (%v), want 1", dicts, err)
 	}
 	storetest.CheckEventsReadBack(t, db, events)
+}
+
+// TestDictionaryNotSaved: a dictionary that cannot be saved is logged and
+// costs no event.
+func TestDictionaryNotSaved(t *testing.T) {
+	logs := &storetest.LogBuffer{}
+	db := mustOpen(t, sqlite.WithMigrate(), sqlite.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	if err := db.ExecForTest(context.Background(), `CREATE TRIGGER no_dicts BEFORE INSERT ON event_dicts
+		BEGIN SELECT RAISE(ABORT, 'no dictionaries today'); END`); err != nil {
+		t.Fatal(err)
+	}
+	storetest.DictionaryNotSaved(t, db, logs)
 }

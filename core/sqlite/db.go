@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -33,6 +34,9 @@ type DB struct {
 	ckpt *checkpointer
 	// codec compresses event bodies with each project's dictionary.
 	codec *dbutil.Codec
+	// log reports what goes wrong beside a request (a dictionary that
+	// could not be trained or saved).
+	log *slog.Logger
 	// Caches filled after commits, touched only under wmu: the issue id by
 	// (project, hash), and the stored row of recently written issues.
 	cache  map[fpKey]int64
@@ -59,6 +63,7 @@ var _ core.Store = (*DB)(nil)
 type Option func(*options)
 
 type options struct {
+	log       *slog.Logger
 	clock     core.Clock
 	migrate   bool
 	readConns int
@@ -66,6 +71,10 @@ type options struct {
 	sync      string
 	reserve   int64
 }
+
+// WithLogger makes the store report to l what fails outside a caller's
+// request (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // WithClock makes the store read the time from c (tests).
 func WithClock(c core.Clock) Option { return func(o *options) { o.clock = c } }
@@ -101,7 +110,7 @@ func WithReserve(n int64) Option { return func(o *options) { o.reserve = n } }
 // *migrations.TooNewError). It applies no migration unless WithMigrate is
 // given: call Migrate; until then Ping reports the pending ones.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
-	o := options{clock: time.Now, readConns: max(2, runtime.GOMAXPROCS(0)), cacheSize: 100_000, reserve: defaultReserve}
+	o := options{clock: time.Now, log: slog.Default(), readConns: max(2, runtime.GOMAXPROCS(0)), cacheSize: 100_000, reserve: defaultReserve}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -124,7 +133,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if err := initFile(ctx, path); err != nil {
 		return nil, err
 	}
-	db := &DB{path: path, now: o.clock, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve,
+	db := &DB{path: path, now: o.clock, log: o.log, cache: map[fpKey]int64{}, issues: map[int64]*dbutil.IssueRow{}, fpLim: o.cacheSize, reserve: o.reserve,
 		tags: dbutil.NewTagCounter(8 * o.cacheSize)}
 
 	pragmas := url.Values{}

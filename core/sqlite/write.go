@@ -133,8 +133,10 @@ func (db *DB) WriteEvents(ctx context.Context, batch []*core.EventWrite) ([]core
 		db.issues[id] = r
 	}
 	// A dictionary the batch completes is trained now; failing to save it
-	// only leaves the project on its current one.
-	_ = db.codec.Observe(ctx, ps, b.stored, b.now)
+	// only leaves the project on its current one (the events are stored).
+	if err := db.codec.Observe(ctx, ps, b.stored, b.now); err != nil {
+		db.log.Warn("store: no new compression dictionary; events stay on the current one", "err", err)
+	}
 	if b.committed != nil {
 		b.committed()
 	}

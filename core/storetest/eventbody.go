@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/periscope-hq/periscope/core"
@@ -78,4 +80,36 @@ var eventBodyTests = []test{
 		events = append(events, WriteManyEvents(t, s, other.ID, 30)...)
 		CheckEventsReadBack(t, s, events)
 	}},
+}
+
+// LogBuffer collects what a store logs in a test; it is safe for the
+// store's goroutines.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// DictionaryNotSaved: on a store whose saving of dictionaries the caller
+// made fail, a project's events are all stored and read back (compressed
+// without a dictionary), and the failure is logged to logs, not dropped.
+func DictionaryNotSaved(t *testing.T, s core.Store, logs *LogBuffer) {
+	t.Helper()
+	p := MustCreateProject(t, s, "web")
+	events := WriteManyEvents(t, s, p.ID, 200)
+	CheckEventsReadBack(t, s, events)
+	if got := logs.String(); !strings.Contains(got, "no new compression dictionary") || !strings.Contains(got, "level=WARN") {
+		t.Errorf("the failed dictionary save was not logged as a warning; the log holds:\n%s", got)
+	}
 }

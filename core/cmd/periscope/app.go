@@ -44,17 +44,21 @@ func newLogger(c *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
 }
 
-// openStore opens the configured database without migrating it.
-func openStore(ctx context.Context, c *config.Config) (migratingStore, string, error) {
+// openStore opens the configured database without migrating it; the
+// store reports to log what fails beside a request (nil: slog.Default()).
+func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (migratingStore, string, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	if c.Database.Postgres.Enabled {
 		url := c.PostgresURL()
-		db, err := postgres.Open(ctx, url)
+		db, err := postgres.Open(ctx, url, postgres.WithLogger(log))
 		if err != nil {
 			return nil, "", withCode(exitDatabase, fmt.Errorf("cannot use Postgres at %s: %w\n  (check POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DATABASE, or set POSTGRES_ENABLED=false for SQLite)", redact(url), err))
 		}
 		return db, "postgres " + redact(url), nil
 	}
-	db, err := sqlite.Open(ctx, c.Database.SQLite.Path, sqlite.WithSynchronous(c.SQLiteSynchronous()))
+	db, err := sqlite.Open(ctx, c.Database.SQLite.Path, sqlite.WithSynchronous(c.SQLiteSynchronous()), sqlite.WithLogger(log))
 	if err != nil {
 		return nil, "", withCode(exitDatabase, fmt.Errorf("cannot open SQLite database %s: %w", c.Database.SQLite.Path, err))
 	}

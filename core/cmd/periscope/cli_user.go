@@ -43,7 +43,7 @@ func userService(ctx context.Context, configPath string) (*service.Service, func
 	if err != nil {
 		return nil, nil, err
 	}
-	store, desc, err := openStore(ctx, c)
+	store, desc, err := openStore(ctx, c, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -106,7 +106,7 @@ func periscopeAnswers(ctx context.Context, base string) bool {
 // stderr.
 func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, asJSON bool, stdout, stderr io.Writer) error {
 	in := service.CreateProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays, GroupingConfig: p.GroupingConfig}
-	store, desc, err := openStore(ctx, c)
+	store, desc, err := openStore(ctx, c, nil)
 	if err != nil {
 		return err
 	}

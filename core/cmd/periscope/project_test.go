@@ -85,7 +85,7 @@ func TestProjectCreateWithoutServerWarns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, _, err := openStore(context.Background(), c)
+	store, _, err := openStore(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func runRulesDiff(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 	}
-	store, desc, err := openStore(ctx, c)
+	store, desc, err := openStore(ctx, c, nil)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.Logger == nil {
 		m.Logger = newLogger(c)
 	}
-	store, desc, err := openStore(ctx, c)
+	store, desc, err := openStore(ctx, c, m.Logger)
 	if err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	store, desc, err := openStore(ctx, c)
+	store, desc, err := openStore(ctx, c, nil)
 	if err != nil {
 		return err
 	}
