@@ -1,7 +1,6 @@
 package itest
 
 import (
-	"bufio"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -316,88 +315,6 @@ func (s *Server) Crash(tb testing.TB) {
 	_ = s.cmd.Process.Kill()
 	<-s.exited
 	killPIDs(tb, orphans)
-}
-
-// smtpServer is a running aiosmtpd (plugins/email/testdata/smtpd.py)
-// writing each accepted message to Dir as NNNN.eml.
-type smtpServer struct {
-	Port int
-	Dir  string
-}
-
-// startSMTP starts a real SMTP server without TLS on a free port.
-func startSMTP(tb testing.TB) *smtpServer {
-	tb.Helper()
-	var py string
-	for _, cand := range []string{"/usr/bin/python3", "python3"} {
-		if exec.Command(cand, "-c", "import aiosmtpd").Run() == nil {
-			py = cand
-			break
-		}
-	}
-	if py == "" {
-		tb.Fatal("aiosmtpd is not installed; the notification tests need a real SMTP server: apt-get install -y python3-aiosmtpd")
-	}
-	s := &smtpServer{Port: freePort(tb), Dir: tb.TempDir()}
-	cmd := exec.Command(py, filepath.Join(repoRoot(), "plugins", "email", "testdata", "smtpd.py"),
-		"--dir", s.Dir, "--port", strconv.Itoa(s.Port), "--tls", "none")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		_ = stdin.Close()
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	ready := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- line
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-ready:
-		if strings.TrimSpace(line) != "READY" {
-			tb.Fatalf("smtpd.py did not start: %q", line)
-		}
-	case <-time.After(30 * time.Second):
-		tb.Fatal("smtpd.py did not start within 30s")
-	}
-	return s
-}
-
-// Messages returns the raw messages received so far, in order.
-func (s *smtpServer) Messages(tb testing.TB) [][]byte {
-	tb.Helper()
-	names, err := filepath.Glob(filepath.Join(s.Dir, "*.eml"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sort.Strings(names)
-	var out [][]byte
-	for _, n := range names {
-		b, err := os.ReadFile(n)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, b)
-	}
-	return out
 }
 
 var (

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/periscope-hq/periscope/plugins/email/smtptest"
 )
 
 type quotaError struct{ n int }
@@ -51,7 +52,7 @@ func TestNotifyDelivery(t *testing.T) {
 	t.Parallel()
 	jsonlBin := buildJSONLPlugin(t)
 	forEachDB(t, func(t *testing.T, db DB) {
-		smtp := startSMTP(t)
+		smtp := smtptest.Start(t, smtptest.Options{})
 		hook, slack, flaky := NewReceiver(t, "ok"), NewReceiver(t, "ok"), NewReceiver(t, "fail:3")
 		jsonlOut := filepath.Join(t.TempDir(), "alerts.jsonl")
 		s := StartServer(t, db, fmt.Sprintf(`
@@ -104,7 +105,7 @@ alerts:
 		eventID := sendError(t, hub, &quotaError{1})
 		waitUntil(t, s, 60*time.Second, "the new issue at every destination", func() (bool, string) {
 			h, sl, m, j, f := len(hook.DeliveredKind(t, "new_issue")), slack.SlackKinds(t)["New issue"],
-				len(smtp.Messages(t)), len(readJSONL(t, jsonlOut)), len(flaky.DeliveredKind(t, "new_issue"))
+				smtpCount(t, smtp), len(readJSONL(t, jsonlOut)), len(flaky.DeliveredKind(t, "new_issue"))
 			return h == 1 && sl == 1 && m == 1 && j == 1 && f == 1,
 				fmt.Sprintf("webhook %d, slack %d, smtp %d, custom %d, flaky %d; alerts %+v", h, sl, m, j, f, s.Alerts(t, p.ID, ""))
 		})
@@ -119,7 +120,8 @@ alerts:
 		checkPayload(t, n, p, issue, eventID, "new_issue")
 		checkSignedRequest(t, hook, n.IdempotencyKey)
 		checkSlack(t, slack.Requests()[len(slack.Requests())-1].Body, n)
-		checkMail(t, smtp.Messages(t)[0], n)
+		mails, _ := smtp.Messages(t)
+		checkMail(t, mails[0], n)
 		if got := readJSONL(t, jsonlOut)[0]; got.IdempotencyKey == "" || got.Alert.Kind != "new_issue" || got.Issue.ID != n.Issue.ID || got.Event.ID != eventID {
 			t.Errorf("the custom plugin got %+v", got)
 		}
@@ -132,7 +134,7 @@ alerts:
 		again := sendError(t, hub, &quotaError{2})
 		WaitFor(t, 60*time.Second, "the regression at every destination", func() bool {
 			return len(hook.DeliveredKind(t, "regression")) == 1 && slack.SlackKinds(t)["Regression"] == 1 &&
-				len(smtp.Messages(t)) == 2 && len(readJSONL(t, jsonlOut)) == 2
+				smtpCount(t, smtp) == 2 && len(readJSONL(t, jsonlOut)) == 2
 		})
 		reg := hook.DeliveredKind(t, "regression")[0]
 		if reg.Issue.ID != n.Issue.ID || reg.Event.ID != again || reg.Issue.Status != "unresolved" || reg.Issue.Count != 2 || reg.IdempotencyKey == n.IdempotencyKey {
@@ -186,7 +188,7 @@ alerts:
 		if got := slack.SlackKinds(t); got["New issue"] != 2 || got["Regression"] != 1 || got["Threshold reached"] != 1 || len(slack.Requests()) != 4 {
 			t.Errorf("slack received %v in %d requests, want 2 new issues, 1 regression, 1 threshold", got, len(slack.Requests()))
 		}
-		if n := len(smtp.Messages(t)); n != 4 {
+		if n := smtpCount(t, smtp); n != 4 {
 			t.Errorf("SMTP server received %d messages, want 4", n)
 		}
 		if got := flaky.DeliveredKind(t, "new_issue"); len(got) != 2 {
@@ -432,4 +434,11 @@ func checkFlaky(t *testing.T, s *Server, projectID int64, flaky *Receiver, destI
 		}
 	}
 	t.Errorf("no notification for the flaky destination %d", destID)
+}
+
+// smtpCount is how many messages the SMTP server has stored.
+func smtpCount(tb testing.TB, s *smtptest.Server) int {
+	tb.Helper()
+	mails, _ := s.Messages(tb)
+	return len(mails)
 }

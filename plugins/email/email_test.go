@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/periscope-hq/periscope/plugins/email/smtptest"
 	"github.com/periscope-hq/periscope/sdk"
 	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
@@ -76,13 +77,13 @@ func decodedSubject(tb testing.TB, h mail.Header) string {
 }
 
 func TestConformancePlainRelay(t *testing.T) {
-	srv := mustStartSMTP(t, "none", "")
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
 	sdktest.Conformance(t, &email{}, sdk.Config{
-		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.port, "tls": "none",
+		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.Port, "tls": "none",
 		"from": "Periscope <alerts@example.com>", "to": []any{"ops@example.com", "dev@example.com"},
 		"subject_prefix": "[P] ", "timeout": "10s",
 	})
-	raws, envs := srv.waitMessages(t, 5)
+	raws, envs := srv.Wait(t, 5)
 	if len(raws) != 5 {
 		t.Fatalf("server got %d messages, want one per notification (5)", len(raws))
 	}
@@ -100,11 +101,11 @@ func TestConformancePlainRelay(t *testing.T) {
 }
 
 func TestSTARTTLSWithAuth(t *testing.T) {
-	srv := mustStartSMTP(t, "starttls", "periscope:hunter2")
+	srv := smtptest.Start(t, smtptest.Options{TLS: "starttls", Auth: "periscope:hunter2"})
 	remote := sdktest.Serve(t, &email{})
 	ctx := context.Background()
 	cfg := sdk.Config{
-		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": float64(srv.port), "ca_file": srv.caFile,
+		"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": float64(srv.Port), "ca_file": srv.CAFile,
 		"username": "periscope", "password": "hunter2",
 		"from": "alerts@example.com", "to": "Ops Team <ops@example.com>",
 	}
@@ -117,7 +118,7 @@ func TestSTARTTLSWithAuth(t *testing.T) {
 	if err := remote.Notify(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	raws, envs := srv.waitMessages(t, 1)
+	raws, envs := srv.Wait(t, 1)
 	if !envs[0].TLS || !envs[0].Authenticated {
 		t.Errorf("envelope = %+v, want TLS and authenticated", envs[0])
 	}
@@ -158,24 +159,24 @@ func TestSTARTTLSWithAuth(t *testing.T) {
 }
 
 func TestImplicitTLS(t *testing.T) {
-	srv := mustStartSMTP(t, "tls", "")
+	srv := smtptest.Start(t, smtptest.Options{TLS: "tls"})
 	e := &email{}
 	ctx := context.Background()
-	if err := e.Configure(ctx, sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.port, "tls": "tls", "ca_file": srv.caFile, "from": "a@example.com", "to": "b@example.com"}); err != nil {
+	if err := e.Configure(ctx, sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": srv.Port, "tls": "tls", "ca_file": srv.CAFile, "from": "a@example.com", "to": "b@example.com"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Notify(ctx, sdktest.SampleNotification(1)); err != nil {
 		t.Fatal(err)
 	}
-	_, envs := srv.waitMessages(t, 1)
+	_, envs := srv.Wait(t, 1)
 	if !envs[0].TLS {
 		t.Error("message did not travel over TLS")
 	}
 }
 
 func TestSMTPErrorsClassified(t *testing.T) {
-	plain := mustStartSMTP(t, "none", "")
-	withAuth := mustStartSMTP(t, "starttls", "periscope:hunter2")
+	plain := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	withAuth := smtptest.Start(t, smtptest.Options{TLS: "starttls", Auth: "periscope:hunter2"})
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name      string
@@ -183,12 +184,12 @@ func TestSMTPErrorsClassified(t *testing.T) {
 		permanent bool
 		text      string
 	}{
-		{"450 mailbox busy", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "tls": "none", "from": "a@example.com", "to": "busy@example.com"}, false, "450"},
-		{"550 no such user", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "tls": "none", "from": "a@example.com", "to": "nobody@example.com"}, true, "550"},
-		{"no STARTTLS offered", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.port, "from": "a@example.com", "to": "b@example.com"}, true, "STARTTLS"},
-		{"wrong password", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.port, "ca_file": withAuth.caFile, "username": "periscope", "password": "wrong", "from": "a@example.com", "to": "b@example.com"}, true, "535"},
-		{"untrusted certificate", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.port, "username": "periscope", "password": "hunter2", "from": "a@example.com", "to": "b@example.com"}, false, "certificate"},
-		{"connection refused", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": freePort(t), "tls": "none", "from": "a@example.com", "to": "b@example.com", "timeout": "2s"}, false, "refused"},
+		{"450 mailbox busy", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.Port, "tls": "none", "from": "a@example.com", "to": "busy@example.com"}, false, "450"},
+		{"550 no such user", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.Port, "tls": "none", "from": "a@example.com", "to": "nobody@example.com"}, true, "550"},
+		{"no STARTTLS offered", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": plain.Port, "from": "a@example.com", "to": "b@example.com"}, true, "STARTTLS"},
+		{"wrong password", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.Port, "ca_file": withAuth.CAFile, "username": "periscope", "password": "wrong", "from": "a@example.com", "to": "b@example.com"}, true, "535"},
+		{"untrusted certificate", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": withAuth.Port, "username": "periscope", "password": "hunter2", "from": "a@example.com", "to": "b@example.com"}, false, "certificate"},
+		{"connection refused", sdk.Config{"host": "127.0.0.1", sdk.AllowPrivateHostsKey: localRelay, "port": smtptest.FreePort(t), "tls": "none", "from": "a@example.com", "to": "b@example.com", "timeout": "2s"}, false, "refused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := &email{}

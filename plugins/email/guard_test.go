@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/periscope-hq/periscope/plugins/email/smtptest"
 	"github.com/periscope-hq/periscope/sdk"
 	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
@@ -44,7 +45,7 @@ func countingListener(tb testing.TB) (int, *atomic.Int64) {
 func TestPrivateRelayRefused(t *testing.T) {
 	ctx := context.Background()
 	open, conns := countingListener(t)
-	closed := freePort(t)
+	closed := smtptest.FreePort(t)
 	e := &email{}
 	for _, host := range []string{"127.0.0.1", "10.0.0.5", "::1", "169.254.169.254", "localhost", "LocalHost."} {
 		cfg := sdk.Config{"host": host, "port": open, "tls": "none", "from": "a@example.com", "to": "b@example.com"}
@@ -89,9 +90,9 @@ func TestPrivateRelayRefused(t *testing.T) {
 // host is still refused.
 func TestAllowListedRelay(t *testing.T) {
 	ctx := context.Background()
-	srv := mustStartSMTP(t, "none", "")
-	allowed := sdk.Config{"host": "127.0.0.1", "port": srv.port, "tls": "none", "from": "a@example.com", "to": "b@example.com",
-		sdk.AllowPrivateHostsKey: []any{"127.0.0.1:" + strconv.Itoa(srv.port)}}
+	srv := smtptest.Start(t, smtptest.Options{TLS: "none"})
+	allowed := sdk.Config{"host": "127.0.0.1", "port": srv.Port, "tls": "none", "from": "a@example.com", "to": "b@example.com",
+		sdk.AllowPrivateHostsKey: []any{"127.0.0.1:" + strconv.Itoa(srv.Port)}}
 	e := &email{}
 	if err := e.Configure(ctx, allowed); err != nil {
 		t.Fatalf("Configure(allow-listed relay) = %v", err)
@@ -99,10 +100,10 @@ func TestAllowListedRelay(t *testing.T) {
 	if err := e.Notify(ctx, sdktest.SampleNotification(0)); err != nil {
 		t.Fatalf("Notify through the allow-listed relay = %v", err)
 	}
-	srv.waitMessages(t, 1)
+	srv.Wait(t, 1)
 
-	other := sdk.Config{"host": "127.0.0.1", "port": srv.port + 1, "tls": "none", "from": "a@example.com", "to": "b@example.com",
-		sdk.AllowPrivateHostsKey: []any{"127.0.0.1:" + strconv.Itoa(srv.port)}}
+	other := sdk.Config{"host": "127.0.0.1", "port": srv.Port + 1, "tls": "none", "from": "a@example.com", "to": "b@example.com",
+		sdk.AllowPrivateHostsKey: []any{"127.0.0.1:" + strconv.Itoa(srv.Port)}}
 	if ce := sdk.AsConfigError(e.Validate(ctx, other)); ce == nil || ce.Field != "host" {
 		t.Errorf("Validate(another port) = %v, want a ConfigError for host", ce)
 	}
