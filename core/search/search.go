@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/sentry"
 )
 
 // Field is what a term compares.
@@ -144,11 +146,11 @@ func parseToken(t token, now time.Time) (Term, error) {
 	switch {
 	case strings.HasPrefix(key, "tags[") && strings.HasSuffix(key, "]"):
 		key, f, known = key[5:len(key)-1], Tag, true
-		if !validTagKey(key) {
+		if !sentry.ValidTagKey(key) {
 			return bad("%q is not a tag key", key)
 		}
 	case !known:
-		if !validTagKey(key) {
+		if !sentry.ValidTagKey(key) {
 			return bad("unknown search key %q", key)
 		}
 		f = Tag
@@ -199,20 +201,6 @@ func parseToken(t token, now time.Time) (Term, error) {
 		}
 	}
 	return term, nil
-}
-
-// validTagKey: 1–200 characters of a-zA-Z0-9_.:- (what ingestion keeps).
-func validTagKey(k string) bool {
-	if k == "" || len(k) > 200 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		c := k[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // splitOp cuts a leading >, >=, <, <= or = off v.

@@ -24,7 +24,7 @@ func (n *normalizer) tags(i int) []core.Tag {
 		if strings.IndexByte(k, ' ') >= 0 {
 			k = strings.ReplaceAll(k, " ", "-")
 		}
-		if !validTagKey(k) {
+		if !ValidTagKey(k) {
 			n.invalid("tags." + k)
 			return
 		}
@@ -109,8 +109,9 @@ func (n *normalizer) tags(i int) []core.Tag {
 	return out
 }
 
-// validTagKey: 1–200 characters of a-zA-Z0-9_.:-
-func validTagKey(k string) bool {
+// ValidTagKey reports whether ingestion keeps a tag key: 1–200 characters
+// of a-zA-Z0-9_.:- (search refuses the others, which no event can hold).
+func ValidTagKey(k string) bool {
 	if k == "" || len(k) > 200 {
 		return false
 	}
