@@ -128,6 +128,7 @@ func (pg *ownPostgres) Stop() {
 // the resumption tested is the one after the longest wait, as in a long
 // outage, without a fixed sleep.
 func TestFaultPostgresOutageLosesNothing(t *testing.T) {
+	t.Parallel()
 	pg := startOwnPostgres(t)
 	db := DB{Name: "postgres", PostgresURL: pg.URL()}
 	s := StartServer(t, db, "")
@@ -162,6 +163,7 @@ const longestBackoffAttempt = 9
 // are refused with 503/429 while full, /readyz reports not-ready, and the
 // server resumes by itself once space is freed.
 func TestFaultPostgresDiskFullLosesNothing(t *testing.T) {
+	t.Parallel()
 	forEachAck(t, func(t *testing.T, config string) {
 		mnt := mountTmpfs(t, 24<<20)
 		pg := startOwnPostgres(t)

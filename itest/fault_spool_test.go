@@ -23,6 +23,7 @@ import (
 // stores every one of them from the spool before it serves, each counted
 // once on its issue (issue 10.7).
 func TestFaultSpoolReplaysAfterKill9(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("spool")
@@ -147,6 +148,7 @@ func checkIssueCounts(t *testing.T, store core.Store, projectID int64) {
 // once space is freed the server accepts again by itself (issue 10.7 with
 // 10.3's rules for a full disk).
 func TestFaultSpoolDiskFull(t *testing.T) {
+	t.Parallel()
 	mnt := mountTmpfs(t, 2<<20)
 	s := NewServer(t, DB{Name: "sqlite"}, "ingest:\n  spool_dir: "+mnt+"\n")
 	s.Start()

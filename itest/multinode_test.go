@@ -114,6 +114,7 @@ func retentionHolder(logs []string) (holder, answered, holders int) {
 //     answered 200 is stored, and issue counts sum to the events stored;
 //   - retention runs on one node only.
 func TestThreeNodes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := pgtest.URL(t)
 	hookA, hookB := NewReceiver(t, "block"), NewReceiver(t, "block")

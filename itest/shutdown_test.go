@@ -22,6 +22,7 @@ import (
 // busy the machine), and checks that every event answered 200 is in the
 // database after the process exits.
 func TestSIGTERMUnderLoadLosesNothing(t *testing.T) {
+	t.Parallel()
 	forEachDB(t, func(t *testing.T, db DB) {
 		s := StartServer(t, db, "")
 		p := s.CreateProject("shutdown")
