@@ -72,14 +72,12 @@ func (u *UI) handleIssue(c *fiber.Ctx) error {
 	if d.Events, _, err = u.svc.FindEvents(ctx, core.EventFilter{IssueID: iss.ID, Limit: navEvents}); err != nil {
 		return u.fail(c, err)
 	}
-	counts, err := u.svc.FindTagCounts(ctx, iss.ID)
+	tags, err := u.svc.FindIssueTags(ctx, iss.ID)
 	if err != nil {
 		return u.fail(c, err)
 	}
-	d.Tags, d.TagNote = tagDistribution(counts), "Over every kept event of the issue."
-	if iss.Count > service.TagSample {
-		d.TagNote = fmt.Sprintf("Over the newest %d events.", service.TagSample)
-	}
+	d.Tags = tagDistribution(tags)
+	d.TagNote = fmt.Sprintf("Over all %d events of the issue; values past about %d kept per key count as other values.", iss.Count, maxTagValues)
 
 	var ev *core.Event
 	if eid := c.Params("event_id"); eid != "" {
@@ -142,7 +140,14 @@ func newEventView(ev *core.Event) (*eventView, error) {
 // navigation cover.
 const navEvents = 100
 
-// tagDist is one tag key's most frequent values among the sampled events.
+// maxTagValues is about how many values of one key the store keeps per
+// issue (dbutil.MaxTagValues); the events with others count under "".
+const maxTagValues = 100
+
+// otherValues names the row of the values past those kept.
+const otherValues = "(other values)"
+
+// tagDist is one tag key's most frequent values among the issue's events.
 type tagDist struct {
 	Key    string
 	Total  int
@@ -155,8 +160,8 @@ type tagCount struct {
 }
 
 // tagDistribution keeps the five most frequent values of each key, with
-// the key's total for the shares.
-func tagDistribution(counts []core.TagCount) []tagDist {
+// the key's total (every event that carried the key) for the shares.
+func tagDistribution(counts []*core.IssueTag) []tagDist {
 	byKey := map[string]*tagDist{}
 	for _, c := range counts {
 		d := byKey[c.Key]
@@ -164,7 +169,11 @@ func tagDistribution(counts []core.TagCount) []tagDist {
 			d = &tagDist{Key: c.Key}
 			byKey[c.Key] = d
 		}
-		d.Values = append(d.Values, tagCount{c.Value, int(c.Count)})
+		v := c.Value
+		if v == "" {
+			v = otherValues
+		}
+		d.Values = append(d.Values, tagCount{v, int(c.Count)})
 		d.Total += int(c.Count)
 	}
 	var out []tagDist

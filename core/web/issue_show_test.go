@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/storetest"
+	"github.com/periscope-hq/periscope/core/web"
+)
+
+// tagShares returns the values and shares the issue page lists under one
+// tag key's heading, as "value share" strings.
+func tagShares(t *testing.T, body, key string) []string {
+	t.Helper()
+	i := strings.Index(body, "<h3>"+key+"</h3>")
+	if i < 0 {
+		t.Fatalf("no tag distribution for %q:\n%s", key, body)
+	}
+	list := body[i:]
+	list = list[:strings.Index(list, "</ul>")]
+	var out []string
+	for _, m := range tagRow.FindAllStringSubmatch(list, -1) {
+		out = append(out, m[1]+" "+m[2])
+	}
+	return out
+}
+
+var tagRow = regexp.MustCompile(`<span class="tv">([^<]*)</span> <span class="share">([^<]*)</span>`)
+
+// TestIssueTagsOverAllEvents: the tag distribution of the issue page
+// counts every event of the issue (the issue_tags counts the writer
+// keeps), not a sample of the newest: a value only the 100 oldest of
+// 10,100 events carried has its 1% share, and the values past those kept
+// per key are shown as other values.
+func TestIssueTagsOverAllEvents(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
+	mustUser(t, db, "ada@example.com", "member")
+	p := storetest.MustCreateProject(t, db, "tags")
+	var issueID int64
+	const n = 10100
+	for i := 0; i < n; i += 1000 {
+		var batch []*core.Event
+		for j := i; j < min(i+1000, n); j++ {
+			e := storetest.NewEvent(p.ID, "tagged")
+			e.Payload, e.Data = nil, nil
+			plan := "new"
+			if j < 100 {
+				plan = "old"
+			}
+			e.Tags = []core.Tag{{Key: "plan", Value: plan}, {Key: "request_id", Value: fmt.Sprintf("r%05d", j)}}
+			batch = append(batch, e)
+		}
+		issueID = storetest.MustWrite(t, db, batch...)[0].IssueID
+	}
+	a := newApp(t, db, web.Options{})
+	b := &browser{cookies: map[string]string{}}
+	b.signIn(a, "ada@example.com", "correct horse")
+	resp, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("issue page: %d\n%s", resp.StatusCode, body)
+	}
+	if got, want := strings.Join(tagShares(t, body, "plan"), ", "), "new 99%, old 1%"; got != want {
+		t.Errorf("plan shares: got %s, want %s", got, want)
+	}
+	if !strings.Contains(body, "Over all 10100 events") {
+		t.Errorf("the note does not say the shares are over all 10100 events:\n%s", body)
+	}
+	// request_id has a value per event: those past the ones kept count as
+	// other values, listed with their (large) share.
+	ids := tagShares(t, body, "request_id")
+	if len(ids) == 0 || !strings.HasPrefix(ids[0], "(other values) 9") {
+		t.Errorf("request_id shares: got %v, want (other values) first with over 90%%", ids)
+	}
+}
