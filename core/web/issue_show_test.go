@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/storetest"
 	"github.com/periscope-hq/periscope/core/web"
+	"github.com/periscope-hq/periscope/rules"
 )
 
 // tagShares returns the values and shares the issue page lists under one
@@ -74,5 +76,53 @@ func TestIssueTagsOverAllEvents(t *testing.T) {
 	ids := tagShares(t, body, "request_id")
 	if len(ids) == 0 || !strings.HasPrefix(ids[0], "(other values) 9") {
 		t.Errorf("request_id shares: got %v, want (other values) first with over 90%%", ids)
+	}
+}
+
+// TestWhyShowsNonContributing: the grouping explanation of the issue page
+// shows the whole component tree the default grouping stored, the frames
+// that did not contribute greyed with Sentry's reason, the layers in
+// order with the one that decided, and every variant computed.
+func TestWhyShowsNonContributing(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
+	mustUser(t, db, "ada@example.com", "member")
+	p := storetest.MustCreateProject(t, db, "why")
+	yes, no := true, false
+	data := core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError,
+		Exceptions: []core.Exception{{Type: "KeyError", Value: "'sku'", Stacktrace: &core.Stacktrace{Frames: []core.Frame{
+			{Function: "run_worker", Module: "celery.worker", Filename: "celery/worker.py", InApp: &no},
+			{Function: "checkout", Module: "shop.orders", Filename: "shop/orders.py", InApp: &yes},
+		}}}}}
+	e := storetest.NewEvent(p.ID, "x")
+	e.EventID = data.EventID
+	e.Grouping = rules.DefaultGrouping(&data)
+	dj, _ := json.Marshal(&data)
+	e.Data, e.Payload = dj, nil
+	issueID := storetest.MustWrite(t, db, e)[0].IssueID
+
+	a := newApp(t, db, web.Options{})
+	b := &browser{cookies: map[string]string{}}
+	b.signIn(a, "ada@example.com", "correct horse")
+	resp, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("issue page: %d\n%s", resp.StatusCode, body)
+	}
+	why := body[strings.Index(body, `id="why-h"`):]
+	why = why[:strings.Index(why, "</section>")]
+	for _, want := range []*regexp.Regexp{
+		// The library frame is in the tree, greyed, with why.
+		regexp.MustCompile(`<li class="ignored">\s*<span class="cid">frame</span> <span class="tag-no">non-contributing: marked out of app by the client</span>`),
+		regexp.MustCompile(`<code>run_worker</code>`),
+		// The in-app frame contributes.
+		regexp.MustCompile(`<li class="contributes">\s*<span class="cid">frame</span> <span class="tag-yes">contributes</span>`),
+		// The layers, in order; the default grouping decided.
+		regexp.MustCompile(`(?s)Grouping rules</td><td>no rule matched</td>.*SDK fingerprint</td><td>none sent</td>.*Default grouping <strong class="tag-yes">decided</strong></td><td>decided \(app variant, newstyle:2023-01-11\)`),
+		// Every variant: app decides, system lost.
+		regexp.MustCompile(`<td>app</td><td><code>` + e.Grouping.Hash + `</code></td><td>decides the group</td>`),
+		regexp.MustCompile(`<tr class="ignored"><td>system</td>`),
+	} {
+		if !want.MatchString(why) {
+			t.Errorf("the explanation lacks %s:\n%s", want, why)
+		}
 	}
 }
