@@ -126,3 +126,50 @@ func TestWhyShowsNonContributing(t *testing.T) {
 		}
 	}
 }
+
+// TestWhyNamesTheLayer: an event grouped by the SDK's fingerprint and one
+// grouped by a rule say so, and the layers before and after what they
+// did.
+func TestWhyNamesTheLayer(t *testing.T) {
+	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
+	mustUser(t, db, "ada@example.com", "member")
+	p := storetest.MustCreateProject(t, db, "why")
+	a := newApp(t, db, web.Options{})
+	b := &browser{cookies: map[string]string{}}
+	b.signIn(a, "ada@example.com", "correct horse")
+
+	sdk := core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError, Fingerprint: []string{"payments", "{{ default }}"},
+		Exceptions: []core.Exception{{Type: "KeyError", Value: "'sku'"}}}
+	rule := core.Grouping{DecidedBy: "rule", Name: "database-down", Config: "newstyle:2023-01-11", Hash: strings.Repeat("b", 32),
+		Components: json.RawMessage(`{"rule":"database-down","fingerprint":["database-down","db-7"]}`)}
+	for _, c := range []struct {
+		data     core.EventData
+		grouping *core.Grouping
+		want     []string
+	}{
+		{sdk, nil, []string{"Grouping rules</td><td>no rule matched</td>",
+			"SDK fingerprint <strong class=\"tag-yes\">decided</strong></td><td>decided (app variant): payments, {{ default }}</td>",
+			"Default grouping</td><td>not used</td>"}},
+		{core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError}, &rule, []string{
+			"Grouping rules <strong class=\"tag-yes\">decided</strong></td><td>rule database-down matched and decided</td>",
+			"SDK fingerprint</td><td>not consulted: a rule decided</td>",
+			"<p>Fingerprint: <code>database-down</code> <code>db-7</code> </p>"}},
+	} {
+		e := storetest.NewEvent(p.ID, "x")
+		e.EventID = c.data.EventID
+		if c.grouping != nil {
+			e.Grouping = *c.grouping
+		} else {
+			e.Grouping = rules.DefaultGrouping(&c.data)
+		}
+		dj, _ := json.Marshal(&c.data)
+		e.Data, e.Payload = dj, nil
+		issueID := storetest.MustWrite(t, db, e)[0].IssueID
+		_, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
+		for _, want := range c.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: the explanation lacks %s\n%s", e.Grouping.DecidedBy, want, body[strings.Index(body, `id="why-h"`):])
+			}
+		}
+	}
+}
