@@ -247,9 +247,9 @@ func readAll(t *testing.T, resp *http.Response) string {
 // TestWebSettings: on the project settings page in Chromium the copy
 // buttons put the DSN and a setup snippet on the clipboard, and without
 // JavaScript the DSN is shown with no dead button; an admin creates an API
-// token (shown once), the real sentry-cli creates a release with it, the
-// admin revokes it and sentry-cli is refused; the source maps it uploaded
-// are listed with their size. axe-core checks the page with the new
+// token (shown once), the real sentry-cli uploads source maps with it
+// (listed then on the page with their size), the admin revokes it and
+// sentry-cli is refused. axe-core checks the page with the new
 // token. Both databases.
 func TestWebSettings(t *testing.T) {
 	t.Parallel()

@@ -9,10 +9,34 @@ import (
 	"testing"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sqlite"
 	"github.com/periscope-hq/periscope/core/storetest"
 	"github.com/periscope-hq/periscope/core/web"
 	"github.com/periscope-hq/periscope/rules"
 )
+
+// signedIn creates ada@example.com with role, a UI over db and a browser
+// signed in as her.
+func signedIn(t *testing.T, db *sqlite.DB, role string, opts web.Options) (*app, *browser) {
+	t.Helper()
+	mustUser(t, db, "ada@example.com", role)
+	a := newApp(t, db, opts)
+	b := &browser{cookies: map[string]string{}}
+	if resp := b.signIn(a, "ada@example.com", "correct horse"); resp.StatusCode != 303 {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	return a, b
+}
+
+// page GETs path and fails the test unless it answers 200.
+func (b *browser) page(a *app, path string) string {
+	a.t.Helper()
+	resp, body := b.do(a, "GET", path, nil)
+	if resp.StatusCode != 200 {
+		a.t.Fatalf("GET %s: %d\n%s", path, resp.StatusCode, body)
+	}
+	return body
+}
 
 // tagShares returns the values and shares the issue page lists under one
 // tag key's heading, as "value share" strings.
@@ -40,7 +64,7 @@ var tagRow = regexp.MustCompile(`<span class="tv">([^<]*)</span> <span class="sh
 // per key are shown as other values.
 func TestIssueTagsOverAllEvents(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
-	mustUser(t, db, "ada@example.com", "member")
+	a, b := signedIn(t, db, "member", web.Options{})
 	p := storetest.MustCreateProject(t, db, "tags")
 	var issueID int64
 	const n = 10100
@@ -58,13 +82,7 @@ func TestIssueTagsOverAllEvents(t *testing.T) {
 		}
 		issueID = storetest.MustWrite(t, db, batch...)[0].IssueID
 	}
-	a := newApp(t, db, web.Options{})
-	b := &browser{cookies: map[string]string{}}
-	b.signIn(a, "ada@example.com", "correct horse")
-	resp, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
-	if resp.StatusCode != 200 {
-		t.Fatalf("issue page: %d\n%s", resp.StatusCode, body)
-	}
+	body := b.page(a, fmt.Sprintf("/issues/%d", issueID))
 	if got, want := strings.Join(tagShares(t, body, "plan"), ", "), "new 99%, old 1%"; got != want {
 		t.Errorf("plan shares: got %s, want %s", got, want)
 	}
@@ -85,7 +103,7 @@ func TestIssueTagsOverAllEvents(t *testing.T) {
 // order with the one that decided, and every variant computed.
 func TestWhyShowsNonContributing(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
-	mustUser(t, db, "ada@example.com", "member")
+	a, b := signedIn(t, db, "member", web.Options{})
 	p := storetest.MustCreateProject(t, db, "why")
 	yes, no := true, false
 	data := core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError,
@@ -99,14 +117,7 @@ func TestWhyShowsNonContributing(t *testing.T) {
 	dj, _ := json.Marshal(&data)
 	e.Data, e.Payload = dj, nil
 	issueID := storetest.MustWrite(t, db, e)[0].IssueID
-
-	a := newApp(t, db, web.Options{})
-	b := &browser{cookies: map[string]string{}}
-	b.signIn(a, "ada@example.com", "correct horse")
-	resp, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
-	if resp.StatusCode != 200 {
-		t.Fatalf("issue page: %d\n%s", resp.StatusCode, body)
-	}
+	body := b.page(a, fmt.Sprintf("/issues/%d", issueID))
 	why := body[strings.Index(body, `id="why-h"`):]
 	why = why[:strings.Index(why, "</section>")]
 	for _, want := range []*regexp.Regexp{
@@ -132,11 +143,8 @@ func TestWhyShowsNonContributing(t *testing.T) {
 // did.
 func TestWhyNamesTheLayer(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
-	mustUser(t, db, "ada@example.com", "member")
+	a, b := signedIn(t, db, "member", web.Options{})
 	p := storetest.MustCreateProject(t, db, "why")
-	a := newApp(t, db, web.Options{})
-	b := &browser{cookies: map[string]string{}}
-	b.signIn(a, "ada@example.com", "correct horse")
 
 	sdk := core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError, Fingerprint: []string{"payments", "{{ default }}"},
 		Exceptions: []core.Exception{{Type: "KeyError", Value: "'sku'"}}}
@@ -165,7 +173,7 @@ func TestWhyNamesTheLayer(t *testing.T) {
 		dj, _ := json.Marshal(&c.data)
 		e.Data, e.Payload = dj, nil
 		issueID := storetest.MustWrite(t, db, e)[0].IssueID
-		_, body := b.do(a, "GET", fmt.Sprintf("/issues/%d", issueID), nil)
+		body := b.page(a, fmt.Sprintf("/issues/%d", issueID))
 		for _, want := range c.want {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: the explanation lacks %s\n%s", e.Grouping.DecidedBy, want, body[strings.Index(body, `id="why-h"`):])

@@ -170,6 +170,13 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		}
 		return n, nil
 	}
+	idOf := func(name, what string) (int64, error) { // a row's id, as its form sends it
+		id, err := strconv.ParseInt(f.Get(name), 10, 64)
+		if err != nil {
+			return 0, core.Errorf(core.ENOTFOUND, "no such %s", what)
+		}
+		return id, nil
+	}
 	switch f.Get("action") {
 	case "limits":
 		rate, err := num("rate_limit")
@@ -207,9 +214,9 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		// put it in a URL or keep it in the session).
 		return u.renderSettings(c, p, t)
 	case "token-revoke":
-		id, err := strconv.ParseInt(f.Get("token"), 10, 64)
+		id, err := idOf("token", "token")
 		if err != nil {
-			return soft(core.Errorf(core.ENOTFOUND, "no such token"))
+			return soft(err)
 		}
 		if err := u.svc.RevokeToken(ctx, p.ID, id); err != nil {
 			return soft(err)
@@ -239,9 +246,9 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		}
 		return u.settingsBack(c, p.ID, "Added the destination.")
 	case "dest-test":
-		id, err := strconv.ParseInt(f.Get("dest"), 10, 64)
+		id, err := idOf("dest", "destination")
 		if err != nil {
-			return soft(core.Errorf(core.ENOTFOUND, "no such destination"))
+			return soft(err)
 		}
 		if err := u.svc.TestDestination(ctx, p.ID, id); err != nil {
 			if code := core.ErrorCode(err); code == core.ENOTFOUND {
@@ -251,9 +258,9 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		}
 		return c.Redirect(settingsURL(p.ID)+"?test="+urlEscape("The plugin delivered the test notification."), fiber.StatusSeeOther)
 	case "dest-delete":
-		id, err := strconv.ParseInt(f.Get("dest"), 10, 64)
+		id, err := idOf("dest", "destination")
 		if err != nil {
-			return soft(core.Errorf(core.ENOTFOUND, "no such destination"))
+			return soft(err)
 		}
 		if err := u.svc.DeleteDestination(ctx, p.ID, id); err != nil {
 			return soft(err)

@@ -92,12 +92,9 @@ func TestSettingsTokens(t *testing.T) {
 // readable, selectable field.
 func TestSettingsCopyButtons(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
-	mustUser(t, db, "ada@example.com", "admin")
+	a, b := signedIn(t, db, "admin", web.Options{PublicURL: "http://errors.example.com"})
 	p := storetest.MustCreateProject(t, db, "shop")
-	a := newApp(t, db, web.Options{PublicURL: "http://errors.example.com"})
-	b := &browser{cookies: map[string]string{}}
-	b.signIn(a, "ada@example.com", "correct horse")
-	_, body := b.do(a, "GET", fmt.Sprintf("/projects/%d/settings", p.ID), nil)
+	body := b.page(a, fmt.Sprintf("/projects/%d/settings", p.ID))
 	for _, want := range []string{
 		`<script src="/static/app.js" defer></script>`,
 		`<button type="button" data-copy="dsn" hidden>Copy DSN</button>`,
@@ -123,13 +120,10 @@ func TestSettingsCopyButtons(t *testing.T) {
 func TestSettingsBundles(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
-	mustUser(t, db, "ada@example.com", "admin")
+	a, b := signedIn(t, db, "admin", web.Options{})
 	p := storetest.MustCreateProject(t, db, "shop")
-	a := newApp(t, db, web.Options{})
-	b := &browser{cookies: map[string]string{}}
-	b.signIn(a, "ada@example.com", "correct horse")
 	settings := fmt.Sprintf("/projects/%d/settings", p.ID)
-	if _, body := b.do(a, "GET", settings, nil); !strings.Contains(body, "No source maps uploaded yet") {
+	if body := b.page(a, settings); !strings.Contains(body, "No source maps uploaded yet") {
 		t.Errorf("a project without bundles does not say so")
 	}
 	min, sm := []byte(strings.Repeat("x", 1500)), []byte(strings.Repeat("{}", 600))
@@ -142,7 +136,7 @@ func TestSettingsBundles(t *testing.T) {
 	if _, _, err := db.CreateArtifactBundle(ctx, bundle); err != nil {
 		t.Fatal(err)
 	}
-	_, body := b.do(a, "GET", settings, nil)
+	body := b.page(a, settings)
 	for _, want := range []string{"1 bundle(s) uploaded by sentry-cli, 2.7 KB in all",
 		"<td>shop@1.0</td>", "<td>1 minified, 1 source map(s)</td><td>2.7 KB</td>", "<td>not yet</td>"} {
 		if !strings.Contains(body, want) {
