@@ -140,7 +140,8 @@ func TestWhyShowsNonContributing(t *testing.T) {
 
 // TestWhyNamesTheLayer: an event grouped by the SDK's fingerprint and one
 // grouped by a rule say so, and the layers before and after what they
-// did.
+// did; an event stored when only the contributing components were kept
+// says that its tree is partial.
 func TestWhyNamesTheLayer(t *testing.T) {
 	db := openDB(t, filepath.Join(t.TempDir(), "p.db"))
 	a, b := signedIn(t, db, "member", web.Options{})
@@ -150,11 +151,17 @@ func TestWhyNamesTheLayer(t *testing.T) {
 		Exceptions: []core.Exception{{Type: "KeyError", Value: "'sku'"}}}
 	rule := core.Grouping{DecidedBy: "rule", Name: "database-down", Config: "newstyle:2023-01-11", Hash: strings.Repeat("b", 32),
 		Components: json.RawMessage(`{"rule":"database-down","fingerprint":["database-down","db-7"]}`)}
+	// An event stored before the whole tree was kept says so.
+	old := core.Grouping{DecidedBy: "default", Name: "app", Config: "newstyle:2023-01-11", Hash: strings.Repeat("c", 32),
+		Components: json.RawMessage(`{"variant":"app","component":{"id":"app","contributes":true,"values":[{"id":"type","contributes":true,"values":["KeyError"]}]},"values":["KeyError"]}`)}
 	for _, c := range []struct {
 		data     core.EventData
 		grouping *core.Grouping
 		want     []string
 	}{
+		{core.EventData{EventID: storetest.NewEventID(), Platform: "python", Level: core.LevelError}, &old, []string{
+			"This event was stored when only the contributing components were kept.",
+			`<span class="cid">type</span> <span class="tag-yes">contributes</span>`}},
 		{sdk, nil, []string{"Grouping rules</td><td>no rule matched</td>",
 			"SDK fingerprint <strong class=\"tag-yes\">decided</strong></td><td>decided (app variant): payments, {{ default }}</td>",
 			"Default grouping</td><td>not used</td>"}},
