@@ -243,3 +243,38 @@ func readAll(t *testing.T, resp *http.Response) string {
 	}
 	return b.String()
 }
+
+// TestWebSettings: on the project settings page in Chromium the copy
+// buttons put the DSN and a setup snippet on the clipboard, and without
+// JavaScript the DSN is shown with no dead button; an admin creates an API
+// token (shown once), the real sentry-cli uploads source maps with it
+// (listed then on the page with their size), the admin revokes it and
+// sentry-cli is refused. axe-core checks the page with the new
+// token. Both databases.
+func TestWebSettings(t *testing.T) {
+	t.Parallel()
+	chromium := chromiumPath(t)
+	jsDir(t)
+	forEachDB(t, func(t *testing.T, db DB) {
+		s := StartServer(t, db, "")
+		pw := createUser(t, s, "ada@example.com", "admin")
+		p := s.CreateProject(smProject)
+		app := buildBrowserApp(t, t.TempDir(), "--minify")
+		if out, code := sentryCLI(t, s, "unused", smSlug, "sourcemaps", "inject", filepath.Dir(app)); code != 0 {
+			t.Fatalf("sentry-cli sourcemaps inject: exit %d\n%s", code, out)
+		}
+		steps := runBrowserScript(t, "web_settings.mjs", s.URL, "ada@example.com", pw, fmt.Sprint(p.ID), smSlug, chromium, filepath.Dir(app))
+		var names []string
+		for _, st := range steps {
+			names = append(names, st.Step)
+		}
+		if got, want := strings.Join(names, " "), "dsn-copied snippet-copied no-js axe token-created token-works bundle-listed token-revoked"; got != want {
+			t.Fatalf("browser steps:\n got %s\nwant %s", got, want)
+		}
+		// The server agrees: one token, revoked.
+		out, code := s.RunCLI(context.Background(), "token", "list", "--project", fmt.Sprint(p.ID))
+		if code != 0 || strings.Count(out, "revoked") != 1 || strings.Contains(out, "active") {
+			t.Errorf("token list after the browser test: exit %d\n%s", code, out)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -90,5 +91,54 @@ func TestDiffConfig(t *testing.T) {
 	}
 	if r := Diff(nil, nil, events); r.Changed != 0 || len(r.Merges) != 0 {
 		t.Errorf("same configuration: %+v, want nothing changed", r)
+	}
+}
+
+// TestStoredComponentsKeepNonContributing: the components stored with an
+// event hold the whole tree of the deciding variant, with the parts that
+// do not contribute marked and the reason Sentry gives (a library frame
+// "marked out of app by stack trace rule"), and every variant computed,
+// those that lost with why.
+func TestStoredComponentsKeepNonContributing(t *testing.T) {
+	g := DefaultGrouping(goEvent())
+	var got struct {
+		Variant   string `json:"variant"`
+		Component any    `json:"component"`
+		Variants  []struct {
+			Name, Hash, Hint string
+		} `json:"variants"`
+	}
+	if err := json.Unmarshal(g.Components, &got); err != nil {
+		t.Fatalf("components %s: %v", g.Components, err)
+	}
+	var out []string
+	var walk func(any)
+	walk = func(n any) {
+		m, _ := n.(map[string]any)
+		if m == nil {
+			return
+		}
+		if c, _ := m["contributes"].(bool); !c && m["id"] == "frame" {
+			h, _ := m["hint"].(string)
+			out = append(out, h)
+		}
+		vals, _ := m["values"].([]any)
+		for _, v := range vals {
+			walk(v)
+		}
+	}
+	walk(got.Component)
+	if len(out) == 0 || !strings.Contains(strings.Join(out, "|"), "marked out of app by stack trace rule") {
+		t.Errorf("non-contributing frames %q: want the module-cache frames with their hint\n%s", out, g.Components)
+	}
+	var names []string
+	for _, v := range got.Variants {
+		names = append(names, v.Name)
+		if v.Name == got.Variant && v.Hash != g.Hash {
+			t.Errorf("deciding variant %+v: want hash %s", v, g.Hash)
+		}
+	}
+	if strings.Join(names, " ") != "app system" {
+		t.Errorf("variants %v: want app system\n%s", names, g.Components)
 	}
 }

@@ -318,31 +318,49 @@ func groupingFromVariants(vs []Variant, ev *core.EventData, configID string) cor
 			g.Title = resolveTitle(p.Title, ev)
 		}
 	}
-	g.Components = explainJSON(p)
+	g.Components = explainJSON(p, vs)
 	return g
 }
 
-// explainJSON renders the contributing part of a variant:
-// {"variant", "fingerprint"?, "rule"?, "component"?, "values"}, where
-// component is the contributing part of the tree and values the strings
-// hashed.
-func explainJSON(v *Variant) json.RawMessage {
-	b := make([]byte, 0, 2048)
+// explainJSON renders the grouping decision for storage with the event:
+// {"variant", "fingerprint"?, "rule"?, "component"?, "values", "variants"},
+// where component is the deciding variant's whole tree (each node says
+// whether it contributes, and the parts that do not carry the hint why),
+// values the strings hashed, and variants every variant computed, in
+// precedence order, with its hash ("" when it does not contribute) and
+// hint.
+func explainJSON(p *Variant, vs []Variant) json.RawMessage {
+	b := make([]byte, 0, 4096)
 	b = append(b, `{"variant":`...)
-	b = appendJSONString(b, v.Name)
-	if len(v.Fingerprint) > 0 {
+	b = appendJSONString(b, p.Name)
+	if len(p.Fingerprint) > 0 {
 		b = append(b, `,"fingerprint":`...)
-		b = appendJSONStrings(b, v.Fingerprint)
+		b = appendJSONStrings(b, p.Fingerprint)
 	}
-	if v.Rule != "" {
+	if p.Rule != "" {
 		b = append(b, `,"rule":`...)
-		b = appendJSONString(b, v.Rule)
+		b = appendJSONString(b, p.Rule)
 	}
-	if v.Component != nil && v.Component.Contributes() {
+	if p.Component != nil && p.Component.Contributes() {
 		b = append(b, `,"component":`...)
-		b = v.Component.appendJSONPruned(b)
+		b = p.Component.appendJSON(b)
 	}
 	b = append(b, `,"values":`...)
-	b = appendJSONStrings(b, v.Values())
-	return append(b, '}')
+	b = appendJSONStrings(b, p.Values())
+	b = append(b, `,"variants":[`...)
+	for i := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":`...)
+		b = appendJSONString(b, vs[i].Name)
+		b = append(b, `,"hash":`...)
+		b = appendJSONString(b, vs[i].Hash)
+		if vs[i].Hint != "" {
+			b = append(b, `,"hint":`...)
+			b = appendJSONString(b, vs[i].Hint)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
 }

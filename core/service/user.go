@@ -186,17 +186,3 @@ func (s *Service) FindIssueTrends(ctx context.Context, ids []int64) (map[int64][
 	}
 	return out, nil
 }
-
-// TagSample is how many of an issue's newest events FindTagCounts
-// covers (all of them for most issues, and a bounded cost for the
-// largest).
-const TagSample = 10000
-
-// FindTagCounts counts the tag values of the issue's newest TagSample
-// events; ENOTFOUND as FindIssue.
-func (s *Service) FindTagCounts(ctx context.Context, issueID int64) ([]core.TagCount, error) {
-	if _, err := s.FindIssue(ctx, issueID); err != nil {
-		return nil, err
-	}
-	return s.Store.FindTagCounts(ctx, issueID, TagSample)
-}

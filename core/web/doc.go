@@ -1,8 +1,9 @@
 // Package web is Periscope's browser UI: server-rendered pages over the
 // same service layer as the admin API (core/service), never over HTTP to
-// it. Templates and the stylesheet are embedded (templates/, static/); no
-// page needs JavaScript, and the Content-Security-Policy allows none
-// inline.
+// it. Templates, the stylesheet and the one script are embedded
+// (templates/, static/). No page needs JavaScript: static/app.js only
+// reveals copy buttons (settings), and the Content-Security-Policy allows
+// no inline script.
 //
 // People sign in with email and password (bcrypt, see service.Authenticate).
 // Sessions are Fiber's session middleware over the database (session.go):

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -35,15 +36,63 @@ type eventView struct {
 }
 
 // explanation is the stored grouping explanation: the variant that
-// decided, the SDK fingerprint or rule, the contributing component tree
-// and the values hashed.
+// decided, the SDK fingerprint or rule, the deciding variant's component
+// tree (contributing nodes and, for events stored since the whole tree is
+// kept, the others with why), the values hashed and every variant
+// computed.
 type explanation struct {
-	Variant     string     `json:"variant"`
-	Rule        string     `json:"rule"`
-	Fingerprint []string   `json:"fingerprint"`
-	Values      []string   `json:"values"`
-	Component   any        `json:"component"`
-	Tree        *component `json:"-"`
+	Variant     string        `json:"variant"`
+	Rule        string        `json:"rule"`
+	Fingerprint []string      `json:"fingerprint"`
+	Values      []string      `json:"values"`
+	Component   any           `json:"component"`
+	Variants    []variantView `json:"variants"`
+	Tree        *component    `json:"-"`
+	// Pruned is set for an event stored when only the contributing part
+	// of the tree was kept.
+	Pruned bool `json:"-"`
+	// Layers are the three layers of grouping in order, and what each did.
+	Layers []layer `json:"-"`
+}
+
+// variantView is one grouping variant: its hash ("" when it does not
+// contribute) and why it lost, if it did.
+type variantView struct {
+	Name string `json:"name"`
+	Hash string `json:"hash"`
+	Hint string `json:"hint"`
+}
+
+// layer is one layer of grouping (rules, SDK fingerprint, default) and
+// what it did for the event.
+type layer struct {
+	Name, Did string
+	Decided   bool
+}
+
+// layers says, for each layer of grouping in the order they are tried,
+// what it did: the first that produced a fingerprint decided.
+func layers(g core.Grouping, sdkFingerprint []string) []layer {
+	rule := layer{Name: "Grouping rules", Did: "no rule matched"}
+	sdk := layer{Name: "SDK fingerprint", Did: "none sent"}
+	def := layer{Name: "Default grouping", Did: "not used"}
+	if len(sdkFingerprint) > 0 {
+		sdk.Did = "sent " + strings.Join(sdkFingerprint, ", ")
+	}
+	switch g.DecidedBy {
+	case "rule":
+		rule.Decided, rule.Did = true, "rule "+g.Name+" matched and decided"
+		sdk.Did = "not consulted: a rule decided"
+		def.Did = "not consulted: a rule decided"
+	case "sdk":
+		sdk.Decided, sdk.Did = true, "decided ("+g.Name+" variant): "+strings.Join(sdkFingerprint, ", ")
+	default:
+		def.Decided, def.Did = true, "decided ("+g.Name+" variant, "+g.Config+")"
+		if len(sdkFingerprint) > 0 {
+			sdk.Did += ", which keeps the default"
+		}
+	}
+	return []layer{rule, sdk, def}
 }
 
 func (u *UI) handleIssue(c *fiber.Ctx) error {
@@ -72,14 +121,12 @@ func (u *UI) handleIssue(c *fiber.Ctx) error {
 	if d.Events, _, err = u.svc.FindEvents(ctx, core.EventFilter{IssueID: iss.ID, Limit: navEvents}); err != nil {
 		return u.fail(c, err)
 	}
-	counts, err := u.svc.FindTagCounts(ctx, iss.ID)
+	tags, err := u.svc.FindIssueTags(ctx, iss.ID)
 	if err != nil {
 		return u.fail(c, err)
 	}
-	d.Tags, d.TagNote = tagDistribution(counts), "Over every kept event of the issue."
-	if iss.Count > service.TagSample {
-		d.TagNote = fmt.Sprintf("Over the newest %d events.", service.TagSample)
-	}
+	d.Tags = tagDistribution(tags)
+	d.TagNote = fmt.Sprintf("Over all %d events of the issue; values past about %d kept per key count as other values.", iss.Count, maxTagValues)
 
 	var ev *core.Event
 	if eid := c.Params("event_id"); eid != "" {
@@ -133,8 +180,10 @@ func newEventView(ev *core.Event) (*eventView, error) {
 	if len(ev.Grouping.Components) > 0 {
 		if err := json.Unmarshal(ev.Grouping.Components, &v.Why); err == nil {
 			v.Why.Tree = toComponent(v.Why.Component)
+			v.Why.Pruned = v.Why.Tree != nil && v.Why.Variants == nil
 		}
 	}
+	v.Why.Layers = layers(ev.Grouping, v.Data.Fingerprint)
 	return v, nil
 }
 
@@ -142,7 +191,14 @@ func newEventView(ev *core.Event) (*eventView, error) {
 // navigation cover.
 const navEvents = 100
 
-// tagDist is one tag key's most frequent values among the sampled events.
+// maxTagValues is about how many values of one key the store keeps per
+// issue (dbutil.MaxTagValues); the events with others count under "".
+const maxTagValues = 100
+
+// otherValues names the row of the values past those kept.
+const otherValues = "(other values)"
+
+// tagDist is one tag key's most frequent values among the issue's events.
 type tagDist struct {
 	Key    string
 	Total  int
@@ -155,8 +211,8 @@ type tagCount struct {
 }
 
 // tagDistribution keeps the five most frequent values of each key, with
-// the key's total for the shares.
-func tagDistribution(counts []core.TagCount) []tagDist {
+// the key's total (every event that carried the key) for the shares.
+func tagDistribution(counts []*core.IssueTag) []tagDist {
 	byKey := map[string]*tagDist{}
 	for _, c := range counts {
 		d := byKey[c.Key]
@@ -164,7 +220,11 @@ func tagDistribution(counts []core.TagCount) []tagDist {
 			d = &tagDist{Key: c.Key}
 			byKey[c.Key] = d
 		}
-		d.Values = append(d.Values, tagCount{c.Value, int(c.Count)})
+		v := c.Value
+		if v == "" {
+			v = otherValues
+		}
+		d.Values = append(d.Values, tagCount{v, int(c.Count)})
 		d.Total += int(c.Count)
 	}
 	var out []tagDist

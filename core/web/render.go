@@ -26,6 +26,20 @@ var funcs = template.FuncMap{
 	"add":       func(a, b int) int { return a + b },
 	"pct":       func(n, total int) string { return fmt.Sprintf("%.0f%%", 100*float64(n)/float64(max(total, 1))) },
 	"value":     value,
+	"bytes":     byteSize,
+}
+
+// byteSize writes n bytes for people: "812 B", "14.2 KB", "3.1 MB".
+func byteSize(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d B", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%.1f KB", float64(n)/1000)
+	case n < 1000*1000*1000:
+		return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	}
+	return fmt.Sprintf("%.1f GB", float64(n)/1e9)
 }
 
 func parsePages() (*pages, error) {

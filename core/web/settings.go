@@ -20,6 +20,48 @@ type settingsData struct {
 	Alerts       []*core.Alert
 	TestResult   string
 	TestFailed   bool
+	Tokens       []*core.APIToken
+	// NewToken is the token just created, with its secret: shown once, in
+	// the answer to the form that created it.
+	NewToken  *core.APIToken
+	PublicURL string
+	Slug      string // what SENTRY_PROJECT names the project by
+	// Bundles are the newest source map bundles sentry-cli uploaded (at
+	// most maxBundlesShown); BundleCount and BundleBytes cover them all.
+	Bundles     []bundleView
+	BundleCount int
+	BundleBytes int64
+}
+
+// maxBundlesShown bounds the source map bundles the settings page lists.
+const maxBundlesShown = 50
+
+// bundleView is one artifact bundle with its files counted by type.
+type bundleView struct {
+	*core.ArtifactBundle
+	Minified, Maps, Sources int
+}
+
+func bundleViews(bs []*core.ArtifactBundle) (out []bundleView, total int64) {
+	for i, b := range bs {
+		total += b.Size
+		if i >= maxBundlesShown {
+			continue
+		}
+		v := bundleView{ArtifactBundle: b}
+		for _, f := range b.Files {
+			switch f.Type {
+			case core.ArtifactMinifiedSource:
+				v.Minified++
+			case core.ArtifactSourceMap:
+				v.Maps++
+			default:
+				v.Sources++
+			}
+		}
+		out = append(out, v)
+	}
+	return out, total
 }
 
 type keyView struct {
@@ -43,12 +85,30 @@ func (u *UI) projectFromParam(c *fiber.Ctx) (*core.Project, error) {
 func settingsURL(id int64) string { return "/projects/" + strconv.FormatInt(id, 10) + "/settings" }
 
 func (u *UI) handleSettings(c *fiber.Ctx) error {
-	ctx := c.UserContext()
 	p, err := u.projectFromParam(c)
 	if err != nil {
 		return u.fail(c, err)
 	}
-	d := settingsData{Project: p, TestResult: c.Query("test"), TestFailed: c.Query("failed") != ""}
+	return u.renderSettings(c, p, nil)
+}
+
+// renderSettings answers the settings page of p; newToken, when not nil,
+// is a token just created, whose secret the page shows this once.
+func (u *UI) renderSettings(c *fiber.Ctx, p *core.Project, newToken *core.APIToken) error {
+	ctx := c.UserContext()
+	d := settingsData{Project: p, TestResult: c.Query("test"), TestFailed: c.Query("failed") != "",
+		NewToken: newToken, PublicURL: strings.TrimSuffix(u.opts.PublicURL, "/"), Slug: core.ProjectSlug(p.Name)}
+	tokens, err := u.svc.FindTokens(ctx, p.ID)
+	if err != nil {
+		return u.fail(c, err)
+	}
+	d.Tokens = tokens
+	bundles, err := u.svc.FindArtifactBundles(ctx, p.ID)
+	if err != nil {
+		return u.fail(c, err)
+	}
+	d.Bundles, d.BundleBytes = bundleViews(bundles)
+	d.BundleCount = len(bundles)
 	keys, err := u.svc.FindKeys(ctx, p.ID)
 	if err != nil {
 		return u.fail(c, err)
@@ -88,8 +148,8 @@ func (u *UI) settingsBack(c *fiber.Ctx, id int64, notice string) error {
 }
 
 // handleSettingsAction runs one form of the settings page, by its action
-// field: limits, key-create, key-revoke, dest-create, dest-test,
-// dest-delete.
+// field: limits, key-create, key-revoke, token-create, token-revoke,
+// dest-create, dest-test, dest-delete.
 func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	p, err := u.projectFromParam(c)
@@ -109,6 +169,13 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 			return 0, core.FieldErrorf(name, "%s must be a whole number", strings.ReplaceAll(name, "_", " "))
 		}
 		return n, nil
+	}
+	idOf := func(name, what string) (int64, error) { // a row's id, as its form sends it
+		id, err := strconv.ParseInt(f.Get(name), 10, 64)
+		if err != nil {
+			return 0, core.Errorf(core.ENOTFOUND, "no such %s", what)
+		}
+		return id, nil
 	}
 	switch f.Get("action") {
 	case "limits":
@@ -138,6 +205,23 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 			return soft(err)
 		}
 		return u.settingsBack(c, p.ID, "Revoked the key; events sent with it are refused.")
+	case "token-create":
+		t, err := u.svc.CreateToken(ctx, p.ID, service.CreateTokenInput{Name: strings.TrimSpace(f.Get("name")), Scopes: []string{f.Get("scope")}})
+		if err != nil {
+			return soft(err)
+		}
+		// The answer itself shows the secret (never a redirect: it would
+		// put it in a URL or keep it in the session).
+		return u.renderSettings(c, p, t)
+	case "token-revoke":
+		id, err := idOf("token", "token")
+		if err != nil {
+			return soft(err)
+		}
+		if err := u.svc.RevokeToken(ctx, p.ID, id); err != nil {
+			return soft(err)
+		}
+		return u.settingsBack(c, p.ID, "Revoked the token; sentry-cli runs with it are refused.")
 	case "dest-create":
 		in := service.DestinationInput{Name: f.Get("name"), Plugin: f.Get("plugin"), Config: map[string]any{}}
 		switch in.Plugin {
@@ -162,9 +246,9 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		}
 		return u.settingsBack(c, p.ID, "Added the destination.")
 	case "dest-test":
-		id, err := strconv.ParseInt(f.Get("dest"), 10, 64)
+		id, err := idOf("dest", "destination")
 		if err != nil {
-			return soft(core.Errorf(core.ENOTFOUND, "no such destination"))
+			return soft(err)
 		}
 		if err := u.svc.TestDestination(ctx, p.ID, id); err != nil {
 			if code := core.ErrorCode(err); code == core.ENOTFOUND {
@@ -174,9 +258,9 @@ func (u *UI) handleSettingsAction(c *fiber.Ctx) error {
 		}
 		return c.Redirect(settingsURL(p.ID)+"?test="+urlEscape("The plugin delivered the test notification."), fiber.StatusSeeOther)
 	case "dest-delete":
-		id, err := strconv.ParseInt(f.Get("dest"), 10, 64)
+		id, err := idOf("dest", "destination")
 		if err != nil {
-			return soft(core.Errorf(core.ENOTFOUND, "no such destination"))
+			return soft(err)
 		}
 		if err := u.svc.DeleteDestination(ctx, p.ID, id); err != nil {
 			return soft(err)

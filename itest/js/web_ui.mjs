@@ -57,6 +57,17 @@ try {
   for (const want of ['TypeError', "reading 'amount'", 'checkoutOrder', 'cart loaded with 3 items', 'tenant', 'acme', 'buyer@example.com', 'production', 'shop@2.4.1', 'default grouping']) {
     check(main.includes(want), `the issue page shows ${want}:\n${main}`);
   }
+  // Why it is in this issue: the layer that decided, the components that
+  // went into the hash and, greyed with the reason, those that did not
+  // (the Node.js internals frames are not in-app).
+  const why = page.getByRole('region', { name: 'Why it is in this issue' });
+  const whyText = await why.innerText();
+  check(/Default grouping\s+decided/.test(whyText) && whyText.includes('no rule matched'), 'the layers of grouping are shown:\n' + whyText);
+  const ignored = why.getByText(/^non-contributing: /).first();
+  const contributing = why.getByText('contributes', { exact: true }).first();
+  check((await ignored.count()) === 1 && (await contributing.count()) === 1, 'contributing and non-contributing components are shown:\n' + whyText);
+  const color = async (l) => l.evaluate((el) => getComputedStyle(el.closest('li')).color);
+  check((await color(ignored)) !== (await color(contributing)), 'non-contributing components look different');
   step('issue-read', { url: issueURL });
   await axeCheck(browser, state, issueURL, 'issue detail');
   if (shots) await page.screenshot({ path: shots + '/issue-detail.png', fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1600 } });
