@@ -1,24 +1,19 @@
 package itest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/postgres"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
-	"github.com/periscope-hq/periscope/core/sqlite"
 )
 
 // benchEnv turns the heavy admin benchmark on: it loads a million events,
@@ -135,77 +130,6 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-// loadBenchData creates a project and writes events spread over groups
-// issues through the store, in batches of 1,000, with timestamps over the
-// last 30 days, three environments, four levels and seven releases; then it
-// resolves every fifth issue and ignores every tenth. It returns the
-// project id.
-func loadBenchData(b *testing.B, s *Server, d DB, events, groups int) int64 {
-	ctx := context.Background()
-	var st core.Store
-	var err error
-	if d.Name == "postgres" {
-		st, err = postgres.Open(ctx, d.PostgresURL, postgres.WithMigrate())
-	} else {
-		st, err = sqlite.Open(ctx, filepath.Join(s.Dir, "data", "periscope.db"), sqlite.WithMigrate())
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	p := &core.Project{Name: "bench"}
-	if err := st.CreateProject(ctx, p); err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	rng := rand.New(rand.NewPCG(1, 2))
-	now := time.Now().UTC()
-	issueOf := make([]int64, groups)
-	const batchSize = 1000
-	batch := make([]*core.EventWrite, 0, batchSize)
-	flush := func() {
-		res, err := st.WriteEvents(ctx, batch)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i, r := range res {
-			g, _ := strconv.Atoi(batch[i].Event.Grouping.Hash[24:])
-			issueOf[g] = r.IssueID
-		}
-		batch = batch[:0]
-	}
-	for n := 0; n < events; n++ {
-		g := n
-		if n >= groups { // every group once, then a skewed mix
-			g = int(float64(groups) * rng.Float64() * rng.Float64())
-		}
-		batch = append(batch, &core.EventWrite{Event: benchEvent(p.ID, g, n, now.Add(-time.Duration(rng.Int64N(int64(30*24*time.Hour)))))})
-		if len(batch) == batchSize {
-			flush()
-		}
-	}
-	if len(batch) > 0 {
-		flush()
-	}
-	resolved, ignored := core.StatusResolved, core.StatusIgnored
-	for g, id := range issueOf {
-		var upd core.IssueUpdate
-		switch {
-		case g%10 == 0:
-			upd.Status = &ignored
-		case g%5 == 0:
-			upd.Status = &resolved
-		default:
-			continue
-		}
-		if _, err := st.UpdateIssue(ctx, id, upd); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.Logf("%s: loaded %d events in %d issues in %v", d.Name, events, groups, time.Since(start).Round(time.Second))
-	return p.ID
 }
 
 // benchEvent is a small but realistic error event of group g.
