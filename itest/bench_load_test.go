@@ -56,12 +56,69 @@ func (d benchData) openStore(ctx context.Context, db DB, path string) (core.Stor
 	return sqlite.Open(ctx, path, sqlite.WithMigrate(), sqlite.WithClock(clock))
 }
 
-// loadWriter loads the dataset the slow, obviously right way: every event
-// through the store's WriteEvents, in batches of 1,000, as the pipeline
-// writes them. It returns the project id.
-func (d benchData) loadWriter(tb testing.TB, db DB, path string) int64 {
+// replayWriter loads into db (at path, for SQLite) the events that
+// loadBulk left in from (at fromPath) the slow, obviously right way: every
+// one, in the order of their ids, through the store's WriteEvents in
+// batches of 1,000 as the pipeline writes them, each as benchEvent makes
+// it; then it sets the statuses as loadBulk does. It returns the project
+// id.
+func (d benchData) replayWriter(tb testing.TB, db DB, path string, from DB, fromPath string) int64 {
 	tb.Helper()
 	ctx := context.Background()
+	type ev struct {
+		n, g int
+		ts   time.Time
+	}
+	var events []ev
+	add := func(eventID, hash string, ts time.Time) error {
+		n, err := strconv.ParseInt(eventID[16:], 16, 64)
+		if err != nil {
+			return err
+		}
+		g, err := strconv.Atoi(hash[24:])
+		events = append(events, ev{int(n) - 1, g, ts})
+		return err
+	}
+	const q = `SELECT event_id, grouping_hash, timestamp FROM events ORDER BY id`
+	if from.Name == "postgres" {
+		conn, err := pgx.Connect(ctx, from.PostgresURL)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		var id, hash string
+		var ts time.Time
+		rows, err := conn.Query(ctx, q)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := pgx.ForEachRow(rows, []any{&id, &hash, &ts}, func() error { return add(id, hash, ts) }); err != nil {
+			tb.Fatal(err)
+		}
+	} else {
+		sdb, err := sql.Open("sqlite", fromPath+"?_pragma=query_only(1)")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer sdb.Close()
+		rows, err := sdb.QueryContext(ctx, q)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for rows.Next() {
+			var id, hash string
+			var us int64
+			if err := rows.Scan(&id, &hash, &us); err != nil {
+				tb.Fatal(err)
+			}
+			if err := add(id, hash, time.UnixMicro(us)); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			tb.Fatal(err)
+		}
+	}
 	st, err := d.openStore(ctx, db, path)
 	if err != nil {
 		tb.Fatal(err)
@@ -72,8 +129,18 @@ func (d benchData) loadWriter(tb testing.TB, db DB, path string) int64 {
 		tb.Fatal(err)
 	}
 	issueOf := make([]int64, d.groups)
-	if err := d.write(ctx, st, p.ID, d.events, issueOf); err != nil {
-		tb.Fatal(err)
+	for lo := 0; lo < len(events); lo += 1000 {
+		var batch []*core.EventWrite
+		for _, e := range events[lo:min(lo+1000, len(events))] {
+			batch = append(batch, &core.EventWrite{Event: benchEvent(p.ID, e.g, e.n, e.ts)})
+		}
+		res, err := st.WriteEvents(ctx, batch)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for i, r := range res {
+			issueOf[events[lo+i].g] = r.IssueID
+		}
 	}
 	if err := setStatuses(ctx, st, issueOf); err != nil {
 		tb.Fatal(err)
@@ -164,26 +231,27 @@ func (d benchData) loadBulk(tb testing.TB, db DB, path string) int64 {
 	}
 	issueOf := make([]int64, d.groups)
 	seed := min(d.groups, d.events)
+	t0 := time.Now()
 	if err := d.write(ctx, st, p.ID, seed, issueOf); err != nil {
 		tb.Fatal(err)
 	}
 	if err := st.Close(); err != nil { // writes the tag counts it holds
 		tb.Fatal(err)
 	}
+	tb.Logf("%s: %d events through WriteEvents in %v", db.Name, seed, time.Since(t0).Round(time.Second))
+	t0 = time.Now()
 	if d.events > seed {
-		rows := make(chan []bulkRow, 4)
-		go d.bulkRows(p.ID, seed, issueOf, rows)
 		if db.Name == "postgres" {
-			err = bulkPostgres(ctx, db.PostgresURL, p.ID, rows)
+			err = d.bulkPostgres(ctx, db.PostgresURL, p.ID, seed, issueOf)
 		} else {
-			err = bulkSQLite(ctx, path, p.ID, rows)
-		}
-		for range rows { // drain after an error
+			err = d.bulkSQLite(ctx, path, p.ID, seed, issueOf)
 		}
 		if err != nil {
 			tb.Fatal(err)
 		}
+		tb.Logf("%s: %d events bulk written and folded in %v", db.Name, d.events-seed, time.Since(t0).Round(time.Second))
 	}
+	t0 = time.Now()
 	if st, err = d.openStore(ctx, db, path); err != nil {
 		tb.Fatal(err)
 	}
@@ -191,84 +259,77 @@ func (d benchData) loadBulk(tb testing.TB, db DB, path string) int64 {
 	if err := setStatuses(ctx, st, issueOf); err != nil {
 		tb.Fatal(err)
 	}
+	tb.Logf("%s: statuses set in %v", db.Name, time.Since(t0).Round(time.Second))
 	return p.ID
 }
 
-// bulkRow is one row of events as WriteEvents stores benchEvent's event,
-// with a small body.
-type bulkRow struct {
-	eventID                        string
-	issueID                        int64
-	ts, received                   time.Time
-	title, culprit, level, release string
-	env, tags, hash                string
-	body                           []byte
-}
+// Bulk events are made in SQL from their number n: the group is
+// groups × r1 × r2 (a skewed mix, like benchData.each) and the timestamp
+// now minus r3 × 30 days, where r1, r2 and r3 are n times an odd constant,
+// modulo 2³², over 2³² (multiplicative hashing: spread evenly, and the
+// same on both databases).
+const (
+	bulkR1 = `((n * 2654435761) % 4294967296) / CAST(4294967296 AS DOUBLE PRECISION)`
+	bulkR2 = `((n * 2246822519) % 4294967296) / CAST(4294967296 AS DOUBLE PRECISION)`
+	bulkR3 = `((n * 3266489917) % 4294967296) / CAST(4294967296 AS DOUBLE PRECISION)`
+	month  = 30 * 24 * 3600 * 1_000_000 // microseconds
+)
 
-// bulkRows sends the events from number from on, in chunks, and closes
-// out.
-func (d benchData) bulkRows(projectID int64, from int, issueOf []int64, out chan<- []bulkRow) {
-	defer close(out)
-	type group struct{ title, culprit, level, release, env, tags, hash string }
-	groups := make([]group, d.groups)
-	for g := range groups {
-		e := benchEvent(projectID, g, 0, d.now)
-		pairs := make([][2]string, len(e.Tags))
-		for i, t := range e.Tags {
-			pairs[i] = [2]string{t.Key, t.Value}
-		}
-		tags, _ := json.Marshal(pairs) // as dbutil.EncodeTags
-		groups[g] = group{e.Title, e.Culprit, e.Level, e.Release, e.Environment, string(tags), e.Grouping.Hash}
-	}
+// bulkPayload is the payload of every bulk event: the listing reads no
+// body, so a placeholder keeps them small (and readable).
+const bulkPayload = `{"platform":"javascript","message":"bulk benchmark event"}`
+
+// bulkBody is the version 1 body (dbutil.EncodeBody, which every store
+// still reads) of bulkPayload: a zstd frame of byte 1, the payload's length
+// as a uvarint, the payload.
+func bulkBody() []byte {
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithZeroFrames(true))
 	defer enc.Close()
-	const chunk = 5000
-	rows := make([]bulkRow, 0, chunk)
-	_ = d.each(func(n, g int, ts time.Time) error {
-		if n < from {
-			return nil
-		}
-		gr := groups[g]
-		ts = ts.UTC().Truncate(time.Microsecond)
-		id := fmt.Sprintf("%016x%016x", uint64(projectID), uint64(n)+1)
-		rows = append(rows, bulkRow{eventID: id, issueID: issueOf[g], ts: ts, received: ts.Add(50 * time.Millisecond),
-			title: gr.title, culprit: gr.culprit, level: gr.level, release: gr.release, env: gr.env, tags: gr.tags,
-			hash: gr.hash, body: bulkBody(enc, id, ts)})
-		if len(rows) == chunk {
-			out <- rows
-			rows = make([]bulkRow, 0, chunk)
-		}
-		return nil
-	})
-	if len(rows) > 0 {
-		out <- rows
-	}
+	raw := binary.AppendUvarint([]byte{1}, uint64(len(bulkPayload)))
+	return enc.EncodeAll(append(raw, bulkPayload...), nil)
 }
 
-// bulkBody is a version 1 event body (dbutil.EncodeBody, which every store
-// still reads): a zstd frame of byte 1, the payload's length as a uvarint
-// and a small payload.
-func bulkBody(enc *zstd.Encoder, eventID string, ts time.Time) []byte {
-	payload := fmt.Sprintf(`{"event_id":%q,"timestamp":%q,"platform":"javascript"}`, eventID, ts.Format(time.RFC3339Nano))
-	raw := binary.AppendUvarint([]byte{1}, uint64(len(payload)))
-	return enc.EncodeAll(append(raw, payload...), nil)
-}
-
-// eventCols are the columns bulk loading writes, in bulkRow's order after
-// project_id.
+// eventCols are the columns bulk loading writes.
 const eventCols = `project_id, event_id, issue_id, timestamp, received, title, culprit, level, platform, release,
 	environment, tags, sdk_name, sdk_version, grouping_decided_by, grouping_name, grouping_config, grouping_hash,
 	grouping_components, grouping_title, body`
 
-func (r *bulkRow) values(projectID int64, t func(time.Time) any) []any {
-	return []any{projectID, r.eventID, r.issueID, t(r.ts), t(r.received), r.title, r.culprit, r.level, "javascript",
-		r.release, r.env, r.tags, "sentry.javascript.node", "8.0.0", "default", "", "", r.hash, "", "", r.body}
+// bulkDialect is what bulkSelect writes differently per database.
+type bulkDialect struct {
+	text  func(expr string) string // an integer as text
+	hex16 func(expr string) string // an integer as 16 lowercase hex digits
+	time  func(expr string) string // microseconds as the schema stores times
+	pad8  func(expr string) string // an integer as at least 8 decimal digits
 }
 
-// bulkSQLite inserts the rows in transactions of 500,000, 100 rows per
-// statement, then folds them (foldSQLite).
-func bulkSQLite(ctx context.Context, path string, projectID int64, in <-chan []bulkRow) error {
-	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-1000000)")
+// bulkSelect selects eventCols for the rows (n, g, ts) of from: what
+// benchEvent and dbutil.Prepare make of event n of group g at ts
+// (microseconds). Its parameters are the project id, then the body, then
+// those of from.
+func bulkSelect(d bulkDialect, from string) string {
+	g := d.text("g")
+	return `SELECT ?1, ` + d.hex16("?1") + ` || ` + d.hex16("n + 1") + `,
+		(SELECT issue_id FROM bulk_group b WHERE b.g = r.g), ` + d.time("ts") + `, ` + d.time("ts + 50000") + `,
+		'TypeError: Cannot read properties of undefined (reading ''item' || ` + g + ` || ''')',
+		'app/' || (CASE g % 5 WHEN 0 THEN 'checkout' WHEN 1 THEN 'cart' WHEN 2 THEN 'search' WHEN 3 THEN 'account' ELSE 'orders' END)
+			|| '/handler' || ` + d.text("g % 97") + ` || '.js in handle' || ` + g + `,
+		CASE g % 4 WHEN 2 THEN 'warning' WHEN 3 THEN 'fatal' ELSE 'error' END, 'javascript', 'shop@1.4.' || ` + d.text("g % 7") + `,
+		CASE g % 3 WHEN 0 THEN 'production' WHEN 1 THEN 'staging' ELSE 'development' END,
+		'[["route","/api/items/' || ` + g + ` || '"],["browser.name","' ||
+			(CASE g % 4 WHEN 0 THEN 'Chrome' WHEN 1 THEN 'Firefox' WHEN 2 THEN 'Safari' ELSE 'Edge' END) || '"]]',
+		'sentry.javascript.node', '8.0.0', 'default', '', '', '000000000000000000000000' || ` + d.pad8("g") + `,
+		'', '', ?2
+	FROM ` + from
+}
+
+// bulkChunk is how many events one bulk statement (and transaction)
+// writes.
+const bulkChunk = 1_000_000
+
+// bulkSQLite writes events from..events-1 with INSERT ... SELECT over a
+// recursive CTE, a million per transaction, then folds them (foldSQLite).
+func (d benchData) bulkSQLite(ctx context.Context, path string, projectID int64, from int, issueOf []int64) error {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-1000000)&_pragma=temp_store(MEMORY)")
 	if err != nil {
 		return err
 	}
@@ -278,62 +339,28 @@ func bulkSQLite(ctx context.Context, path string, projectID int64, in <-chan []b
 	if err := db.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&mark); err != nil {
 		return err
 	}
-	const per = 100
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?, ", 21), ", ") + ")"
-	insertSQL := func(n int) string {
-		return `INSERT INTO events (` + eventCols + `) VALUES ` + strings.TrimSuffix(strings.Repeat(ph+", ", n), ", ")
-	}
-	us := func(t time.Time) any { return t.UnixMicro() }
-	var tx *sql.Tx
-	var stmt *sql.Stmt
-	inTx := 0
-	commit := func() error {
-		if tx == nil {
-			return nil
-		}
-		stmt.Close()
-		err := tx.Commit()
-		tx, inTx = nil, 0
+	groups, _ := json.Marshal(issueOf)
+	if _, err := db.ExecContext(ctx, `CREATE TEMP TABLE bulk_group (g INTEGER PRIMARY KEY, issue_id INTEGER NOT NULL)`); err != nil {
 		return err
 	}
-	args := make([]any, 0, per*21)
-	for rows := range in {
-		for len(rows) > 0 {
-			if tx == nil {
-				if tx, err = db.BeginTx(ctx, nil); err != nil {
-					return err
-				}
-				if stmt, err = tx.PrepareContext(ctx, insertSQL(per)); err != nil {
-					return err
-				}
-			}
-			k := min(per, len(rows))
-			args = args[:0]
-			for i := range rows[:k] {
-				args = append(args, rows[i].values(projectID, us)...)
-			}
-			st := stmt
-			if k < per {
-				if st, err = tx.PrepareContext(ctx, insertSQL(k)); err != nil {
-					return err
-				}
-			}
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return fmt.Errorf("bulk insert events: %w", err)
-			}
-			if st != stmt {
-				st.Close()
-			}
-			rows, inTx = rows[k:], inTx+k
-			if inTx >= 500_000 {
-				if err := commit(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if err := commit(); err != nil {
+	if _, err := db.ExecContext(ctx, `INSERT INTO bulk_group SELECT key, value FROM json_each(?)`, string(groups)); err != nil {
 		return err
+	}
+	dialect := bulkDialect{
+		text:  func(e string) string { return "CAST(" + e + " AS TEXT)" },
+		hex16: func(e string) string { return "printf('%016x', " + e + ")" },
+		time:  func(e string) string { return e },
+		pad8:  func(e string) string { return "printf('%08d', " + e + ")" },
+	}
+	q := `INSERT INTO events (` + eventCols + `) ` + bulkSelect(dialect, fmt.Sprintf(
+		`(WITH RECURSIVE s(n) AS (SELECT ?3 UNION ALL SELECT n + 1 FROM s WHERE n + 1 < ?4)
+		SELECT n, CAST(%d * (%s) * (%s) AS INTEGER) AS g, ?5 - CAST((%s) * %d AS INTEGER) AS ts FROM s) r`,
+		d.groups, bulkR1, bulkR2, bulkR3, month))
+	body := bulkBody()
+	for lo := from; lo < d.events; lo += bulkChunk {
+		if _, err := db.ExecContext(ctx, q, projectID, body, lo, min(lo+bulkChunk, d.events), d.now.UnixMicro()); err != nil {
+			return fmt.Errorf("bulk insert events: %w", err)
+		}
 	}
 	return execAll(ctx, db, mark, foldSQLite)
 }
@@ -379,9 +406,10 @@ func execAll(ctx context.Context, db *sql.DB, mark int64, stmts []string) error 
 	return tx.Commit()
 }
 
-// bulkPostgres copies the rows into events, folds them (foldPostgres) and
-// runs VACUUM ANALYZE, as autovacuum would after such a load.
-func bulkPostgres(ctx context.Context, url string, projectID int64, in <-chan []bulkRow) error {
+// bulkPostgres writes events from..events-1 with INSERT ... SELECT over
+// generate_series, a million per transaction, folds them (foldPostgres)
+// and runs VACUUM ANALYZE, as autovacuum would after such a load.
+func (d benchData) bulkPostgres(ctx context.Context, url string, projectID int64, from int, issueOf []int64) error {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return err
@@ -391,23 +419,31 @@ func bulkPostgres(ctx context.Context, url string, projectID int64, in <-chan []
 	if err := conn.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM events`).Scan(&mark); err != nil {
 		return err
 	}
-	var cur []bulkRow
-	same := func(t time.Time) any { return t }
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		for len(cur) == 0 {
-			rows, ok := <-in
-			if !ok {
-				return nil, nil
-			}
-			cur = rows
+	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE bulk_group (g INTEGER PRIMARY KEY, issue_id BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `INSERT INTO bulk_group SELECT o - 1, id FROM unnest($1::bigint[]) WITH ORDINALITY AS u (id, o)`, issueOf); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `ANALYZE bulk_group`); err != nil {
+		return err
+	}
+	dialect := bulkDialect{
+		text:  func(e string) string { return "(" + e + ")::text" },
+		hex16: func(e string) string { return "lpad(to_hex(" + e + "), 16, '0')" },
+		time:  func(e string) string { return "'epoch'::timestamptz + (" + e + ") * interval '1 microsecond'" },
+		pad8:  func(e string) string { return "lpad((" + e + ")::text, 8, '0')" },
+	}
+	q := `INSERT INTO events (` + eventCols + `) ` + bulkSelect(dialect, fmt.Sprintf(
+		`(SELECT n, floor(%d * (%s) * (%s))::int AS g, $5::bigint - floor((%s) * %d)::bigint AS ts
+		FROM generate_series($3::bigint, $4::bigint - 1) AS n) r`,
+		d.groups, bulkR1, bulkR2, bulkR3, month))
+	q = strings.NewReplacer("?1", "$1::bigint", "?2", "$2::bytea", "'[[", "('[[", `"]]'`, `"]]')::jsonb`).Replace(q)
+	body := bulkBody()
+	for lo := from; lo < d.events; lo += bulkChunk {
+		if _, err := conn.Exec(ctx, q, projectID, body, lo, min(lo+bulkChunk, d.events), d.now.UnixMicro()); err != nil {
+			return fmt.Errorf("bulk insert events: %w", err)
 		}
-		r := &cur[0]
-		cur = cur[1:]
-		return r.values(projectID, same), nil
-	})
-	cols := strings.Split(strings.NewReplacer("\n", "", "\t", "", " ", "").Replace(eventCols), ",")
-	if _, err := conn.CopyFrom(ctx, pgx.Identifier{"events"}, cols, src); err != nil {
-		return fmt.Errorf("copy events: %w", err)
 	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
