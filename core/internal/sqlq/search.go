@@ -77,32 +77,37 @@ func inCond(col string, vals []string) (string, []any) {
 	return "(" + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + "))", args
 }
 
-// probeLimit decides how a positive tag or text term finds its issues. A
-// term matching at most this many issues (of every project, for text) is
-// a list of their ids, which the database looks up and sorts: cheap for a
-// rare value, but a common one (a quarter of 100,000 issues) costs tens
-// of milliseconds to sort. A term matching more is checked issue by issue
-// while the database walks the issues in the page's sort order (EXISTS),
-// which fills a page of 100 after about 100 × issues / matches rows: cheap
-// for a common value, a walk of every issue for a rare one. At 100,000
-// issues, both ways cost a few milliseconds at this bound.
-// SetProbeLimit changes it.
+// probeLimit decides how a positive tag term finds its issues. A term
+// matching at most this many issues is a list of their ids, which the
+// database looks up and sorts: cheap for a rare value, but a common one (a
+// quarter of 100,000 issues) costs tens of milliseconds to sort. A term
+// matching more is checked issue by issue while the database walks the
+// issues in the page's sort order (EXISTS), which fills a page of 100
+// after about 100 × issues / matches rows: cheap for a common value, a walk
+// of every issue for a rare one. At 100,000 issues, both ways cost a few
+// milliseconds at this bound. Free text uses a tenth of it (textProbe).
 var probeLimit atomic.Int64
 
 func init() { probeLimit.Store(5000) }
 
-// SetProbeLimit makes terms matching more than n issues common (n = 0:
-// every term that matches) and returns a function that restores the
-// bound, for tests of both ways; searches running meanwhile stay correct.
+// textProbe is the bound of a free text term: reading candidates from the
+// trigram index costs far more per match than from issue_tags (SQLite's
+// FTS5 took 1 to 4 ms for the first 500 matches of a common word at
+// 100,000 issues, 90 ms for 5,000), so past 500 matches the walk wins.
+func textProbe() int64 { return probeLimit.Load() / 10 }
+
+// SetProbeLimit makes tag terms matching more than n issues (text terms:
+// n/10) common, n = 0 making every term that matches common, and returns
+// a function that restores the bound, for tests of both ways; searches
+// running meanwhile stay correct.
 func SetProbeLimit(n int64) (restore func()) {
 	old := probeLimit.Swap(n)
 	return func() { probeLimit.Store(old) }
 }
 
-// candidates runs q (which selects issue ids) with LIMIT probeLimit+1 and
-// returns the ids, or common true when there are more than probeLimit.
-func candidates(ctx context.Context, c Conn, q string, args ...any) (ids []int64, common bool, err error) {
-	limit := probeLimit.Load()
+// candidates runs q (which selects issue ids) with LIMIT limit+1 and
+// returns the ids, or common true when there are more than limit.
+func candidates(ctx context.Context, c Conn, limit int64, q string, args ...any) (ids []int64, common bool, err error) {
 	ids, err = Collect(ctx, c, q+" LIMIT ?", append(args, limit+1), func(s Scanner) (int64, error) {
 		var id int64
 		err := s.Scan(&id)
@@ -140,7 +145,7 @@ func tagCond(ctx context.Context, c Conn, projectID int64, t search.Term) (strin
 	if projectID == 0 {
 		q, args = "SELECT issue_id FROM issue_tags WHERE key = ? AND "+in, append([]any{t.Key}, vals...)
 	}
-	ids, common, err := candidates(ctx, c, q, args...)
+	ids, common, err := candidates(ctx, c, probeLimit.Load(), q, args...)
 	if err != nil || common {
 		return exists, append([]any{t.Key}, vals...), err
 	}
@@ -172,7 +177,7 @@ func tagKnown(ctx context.Context, c Conn, projectID int64, t search.Term) error
 // characters in a row that are not wildcards (shorter text is a scan of
 // issue_text); SQLite's FTS5 index takes no ESCAPE, so its pattern turns %
 // and _ into _ (finding a superset) and instr checks the text exactly. A
-// rare text is the list of its issues; a common one (more than probeLimit
+// rare text is the list of its issues; a common one (more than textProbe
 // issues) is checked issue by issue in the sort order, and so is a negated
 // one.
 func textCond(ctx context.Context, c Conn, t search.Term) (string, []any, error) {
@@ -187,7 +192,7 @@ func textCond(ctx context.Context, c Conn, t search.Term) (string, []any, error)
 	if t.Not {
 		return exists, eargs, nil
 	}
-	ids, common, err := candidates(ctx, c, q, args...)
+	ids, common, err := candidates(ctx, c, textProbe(), q, args...)
 	if err != nil || common {
 		return exists, eargs, err
 	}
