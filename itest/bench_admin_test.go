@@ -1,24 +1,20 @@
 package itest
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
-	"github.com/periscope-hq/periscope/core/postgres"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
-	"github.com/periscope-hq/periscope/core/sqlite"
 )
 
 // benchEnv turns the heavy admin benchmark on: it loads a million events,
@@ -26,17 +22,17 @@ import (
 const benchEnv = "PERISCOPE_BENCH_ADMIN"
 
 // BenchmarkIssueListing measures the admin API's first page of issues
-// sorted by last seen, with filters, on a project holding 1,000,000 events
-// in 10,000 issues (PERISCOPE_BENCH_EVENTS and PERISCOPE_BENCH_GROUPS change
-// the sizes), on SQLite and on Postgres, through the real binary over HTTP.
-// The events are loaded through the store (as the pipeline writes them),
-// then the server is started on that database. It reports the latency
-// percentiles of the requests as p50-ms, p95-ms and p99-ms.
+// (GET /api/admin/projects/{id}/issues) with every filter, sort order and
+// kind of search term, on a project holding 1,000,000 events in 10,000
+// issues (PERISCOPE_BENCH_EVENTS and PERISCOPE_BENCH_GROUPS change the
+// sizes), on SQLite and on Postgres (PERISCOPE_BENCH_DBS=sqlite or postgres
+// runs one), through the real binary over HTTP. The dataset is loaded by
+// loadBulk, then the server is started on that database. It reports the
+// latency percentiles of the requests as p50-ms, p95-ms and p99-ms.
 //
 //	PERISCOPE_BENCH_ADMIN=1 go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 60m
 //
-// Issue #17's size (10,000,000 events in 100,000 issues), with Sentry search
-// syntax filters:
+// Issue #17's size (10,000,000 events in 100,000 issues):
 //
 //	PERISCOPE_BENCH_ADMIN=1 PERISCOPE_BENCH_EVENTS=10000000 PERISCOPE_BENCH_GROUPS=100000 \
 //	  go test ./itest -run '^$' -bench BenchmarkIssueListing -benchtime 400x -timeout 240m
@@ -45,27 +41,7 @@ func BenchmarkIssueListing(b *testing.B) {
 		b.Skipf("set %s=1 to run: it loads 1,000,000 events into SQLite and Postgres first (minutes)", benchEnv)
 	}
 	events, groups := envInt("PERISCOPE_BENCH_EVENTS", 1_000_000), envInt("PERISCOPE_BENCH_GROUPS", 10_000)
-	filters := []string{
-		"status=unresolved",
-		"environment=production",
-		"level=warning&status=unresolved",
-		"query=checkout",
-		"query=" + url.QueryEscape(`"item4242'"`), // free text matching one issue, through the text index
-		"release=shop@1.4.2",
-		"last_seen_from=" + time.Now().Add(-7*24*time.Hour).UTC().Format(time.RFC3339),
-		// Sentry's search syntax (issue #17): every kind of term.
-		"query=" + url.QueryEscape("is:unresolved level:error"),
-		"query=" + url.QueryEscape("!level:fatal is:unresolved"),
-		"query=" + url.QueryEscape("release:shop@1.4.2"),
-		"query=" + url.QueryEscape("environment:staging"),
-		"query=" + url.QueryEscape("browser.name:Firefox"),        // a tag a quarter of the issues carry
-		"query=" + url.QueryEscape("route:/api/items/4242"),       // a tag one issue carries
-		"query=" + url.QueryEscape("!browser.name:Chrome"),        // negated tag
-		"query=" + url.QueryEscape("firstSeen:-7d times_seen:>1"), // times and counts
-		"query=" + url.QueryEscape("lastSeen:+1d"),
-		"query=" + url.QueryEscape("is:unresolved browser.name:Safari cart"),
-	}
-	for _, db := range []string{"sqlite", "postgres"} {
+	for _, db := range benchDBs() {
 		b.Run(db, func(b *testing.B) {
 			d := DB{Name: db}
 			if db == "postgres" {
@@ -77,14 +53,67 @@ func BenchmarkIssueListing(b *testing.B) {
 			s := NewServer(b, d, "")
 			projectID := loadBenchData(b, s, d, events, groups)
 			s.Start()
-			for _, f := range filters {
+			for _, f := range listingFilters(time.Now()) {
 				b.Run(f, func(b *testing.B) {
-					url := fmt.Sprintf("%s/api/admin/projects/%d/issues?sort=last_seen&%s", s.URL, projectID, f)
-					measureListing(b, s, url)
+					q := url.Values{}
+					for _, kv := range strings.Split(f, "&") {
+						k, v, _ := strings.Cut(kv, "=")
+						q.Set(k, v)
+					}
+					measureListing(b, s, fmt.Sprintf("%s/api/admin/projects/%d/issues?%s", s.URL, projectID, q.Encode()))
 				})
 			}
 		})
 	}
+}
+
+// listingFilters are the query strings BenchmarkIssueListing measures,
+// unescaped (benchEvent says which issues match what): each separate
+// filter, each sort order, and Sentry's search syntax (issue #17) with
+// every kind of term, tags and free text that match one issue, some and
+// most.
+func listingFilters(now time.Time) []string {
+	ago := func(d time.Duration) string { return now.Add(-d).UTC().Format(time.RFC3339) }
+	return []string{
+		"sort=last_seen",
+		"sort=first_seen",
+		"sort=count",
+		"status=unresolved",
+		"status=resolved&sort=first_seen",
+		"level=warning",
+		"level=warning&status=unresolved",
+		"environment=production",
+		"release=shop@1.4.2",
+		"last_seen_from=" + ago(7*24*time.Hour),
+		"last_seen_to=" + ago(7*24*time.Hour),
+		"first_seen_from=" + ago(7*24*time.Hour) + "&sort=first_seen",
+		"query=is:unresolved level:error",
+		"query=!level:fatal is:unresolved",
+		"query=release:shop@1.4.2",  // 1 issue in 7
+		"query=environment:staging", // 1 in 3
+		"query=browser.name:Chrome", // 1 in 4
+		"query=browser.name:Firefox&sort=count",
+		"query=route:/api/items/4242", // 1 issue
+		"query=!browser.name:Chrome",
+		"query=firstSeen:-7d times_seen:>1",
+		"query=lastSeen:+1d",
+		"query=times_seen:>100&sort=count",
+		`query="item4242'"`,  // free text: 1 issue
+		"query=handler42.js", // 1 in 97
+		"query=checkout",     // 1 in 5
+		"query=checkout&sort=first_seen",
+		"query=TypeError", // every issue
+		"query=is:unresolved browser.name:Safari cart",
+	}
+}
+
+// benchDBs are the databases PERISCOPE_BENCH_DBS names (comma-separated),
+// by default both.
+func benchDBs() []string {
+	if v := os.Getenv("PERISCOPE_BENCH_DBS"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return []string{"sqlite", "postgres"}
 }
 
 // measureListing sends GET url b.N times (after a warm-up) and reports
@@ -135,77 +164,6 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
-}
-
-// loadBenchData creates a project and writes events spread over groups
-// issues through the store, in batches of 1,000, with timestamps over the
-// last 30 days, three environments, four levels and seven releases; then it
-// resolves every fifth issue and ignores every tenth. It returns the
-// project id.
-func loadBenchData(b *testing.B, s *Server, d DB, events, groups int) int64 {
-	ctx := context.Background()
-	var st core.Store
-	var err error
-	if d.Name == "postgres" {
-		st, err = postgres.Open(ctx, d.PostgresURL, postgres.WithMigrate())
-	} else {
-		st, err = sqlite.Open(ctx, filepath.Join(s.Dir, "data", "periscope.db"), sqlite.WithMigrate())
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	p := &core.Project{Name: "bench"}
-	if err := st.CreateProject(ctx, p); err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	rng := rand.New(rand.NewPCG(1, 2))
-	now := time.Now().UTC()
-	issueOf := make([]int64, groups)
-	const batchSize = 1000
-	batch := make([]*core.EventWrite, 0, batchSize)
-	flush := func() {
-		res, err := st.WriteEvents(ctx, batch)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for i, r := range res {
-			g, _ := strconv.Atoi(batch[i].Event.Grouping.Hash[24:])
-			issueOf[g] = r.IssueID
-		}
-		batch = batch[:0]
-	}
-	for n := 0; n < events; n++ {
-		g := n
-		if n >= groups { // every group once, then a skewed mix
-			g = int(float64(groups) * rng.Float64() * rng.Float64())
-		}
-		batch = append(batch, &core.EventWrite{Event: benchEvent(p.ID, g, n, now.Add(-time.Duration(rng.Int64N(int64(30*24*time.Hour)))))})
-		if len(batch) == batchSize {
-			flush()
-		}
-	}
-	if len(batch) > 0 {
-		flush()
-	}
-	resolved, ignored := core.StatusResolved, core.StatusIgnored
-	for g, id := range issueOf {
-		var upd core.IssueUpdate
-		switch {
-		case g%10 == 0:
-			upd.Status = &ignored
-		case g%5 == 0:
-			upd.Status = &resolved
-		default:
-			continue
-		}
-		if _, err := st.UpdateIssue(ctx, id, upd); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.Logf("%s: loaded %d events in %d issues in %v", d.Name, events, groups, time.Since(start).Round(time.Second))
-	return p.ID
 }
 
 // benchEvent is a small but realistic error event of group g.

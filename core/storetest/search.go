@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/internal/sqlq"
 )
 
 // searchIssue describes the events of one issue of seedSearch.
@@ -155,6 +156,43 @@ var searchTests = []test{
 		must(t, "FindIssues(level + query)", err)
 		if len(issues) != 1 || issues[0].ID != ids["A"] {
 			t.Errorf("level=error query is:unresolved: got %v, want A", issueIDs(issues))
+		}
+	}},
+	{"QueryCommonTerms", func(t *testing.T, s core.Store) {
+		// Every tag and text term that matches takes the way of a term
+		// matching many issues (checked per issue in the sort order), and
+		// must find what the other way finds.
+		defer sqlq.SetProbeLimit(0)()
+		ctx := context.Background()
+		p := MustCreateProject(t, s, "search")
+		other := MustCreateProject(t, s, "other")
+		ids := seedSearch(t, s, p.ID)
+		seedSearch(t, s, other.ID)
+		names := map[int64]string{}
+		for n, id := range ids {
+			names[id] = n
+		}
+		for _, c := range searchCases {
+			for _, sort := range []string{"last_seen", "first_seen", "count"} {
+				// Pages of 2, so the cursor condition joins the term's.
+				var got []string
+				f := core.IssueFilter{ProjectID: p.ID, Query: c.query, Sort: sort, Limit: 2}
+				for {
+					issues, next, err := s.FindIssues(ctx, f)
+					must(t, fmt.Sprintf("FindIssues(%q, sort %s)", c.query, sort), err)
+					for _, is := range issues {
+						got = append(got, names[is.ID])
+					}
+					if next == "" {
+						break
+					}
+					f.Cursor = next
+				}
+				slices.Sort(got)
+				if g := strings.Join(got, " "); g != c.want {
+					t.Errorf("query %q, sort %s: got [%s], want [%s]", c.query, sort, g, c.want)
+				}
+			}
 		}
 	}},
 	{"BadQueryInvalid", func(t *testing.T, s core.Store) {

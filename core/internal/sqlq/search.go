@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
@@ -28,9 +29,12 @@ func searchConds(ctx context.Context, c Conn, w *Where, projectID int64, q strin
 	for _, t := range parsed.Terms {
 		var cond string
 		var args []any
+		var err error
 		switch t.Field {
 		case search.Text:
-			cond, args = textCond(c.Dialect(), t.Values[0])
+			if cond, args, err = textCond(ctx, c, t); err != nil {
+				return err
+			}
 		case search.Status:
 			cond, args = inCond("status", t.Values)
 		case search.Level:
@@ -41,7 +45,9 @@ func searchConds(ctx context.Context, c Conn, w *Where, projectID int64, q strin
 					return err
 				}
 			}
-			cond, args = tagCond(projectID, t)
+			if cond, args, err = tagCond(ctx, c, projectID, t); err != nil {
+				return err
+			}
 		case search.FirstSeen:
 			cond, args = "first_seen "+t.Op.String()+" ?", []any{t.Time}
 		case search.LastSeen:
@@ -71,21 +77,80 @@ func inCond(col string, vals []string) (string, []any) {
 	return "(" + col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ") + "))", args
 }
 
+// probeLimit decides how a positive tag term finds its issues. A term
+// matching at most this many issues is a list of their ids, which the
+// database looks up and sorts: cheap for a rare value, but a common one (a
+// quarter of 100,000 issues) costs tens of milliseconds to sort. A term
+// matching more is checked issue by issue while the database walks the
+// issues in the page's sort order (EXISTS), which fills a page of 100
+// after about 100 × issues / matches rows: cheap for a common value, a walk
+// of every issue for a rare one. At 100,000 issues, both ways cost a few
+// milliseconds at this bound. Free text uses a tenth of it (textProbe).
+var probeLimit atomic.Int64
+
+func init() { probeLimit.Store(5000) }
+
+// textProbe is the bound of a free text term: reading candidates from the
+// trigram index costs far more per match than from issue_tags (SQLite's
+// FTS5 took 1 to 4 ms for the first 500 matches of a common word at
+// 100,000 issues, 90 ms for 5,000), so past 500 matches the walk wins.
+func textProbe() int64 { return probeLimit.Load() / 10 }
+
+// SetProbeLimit makes tag terms matching more than n issues (text terms:
+// n/10) common, n = 0 making every term that matches common, and returns
+// a function that restores the bound, for tests of both ways; searches
+// running meanwhile stay correct.
+func SetProbeLimit(n int64) (restore func()) {
+	old := probeLimit.Swap(n)
+	return func() { probeLimit.Store(old) }
+}
+
+// candidates runs q (which selects issue ids) with LIMIT limit+1 and
+// returns the ids, or common true when there are more than limit.
+func candidates(ctx context.Context, c Conn, limit int64, q string, args ...any) (ids []int64, common bool, err error) {
+	ids, err = Collect(ctx, c, q+" LIMIT ?", append(args, limit+1), func(s Scanner) (int64, error) {
+		var id int64
+		err := s.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: find search candidates: %w", c.Dialect().Name, err)
+	}
+	return ids, int64(len(ids)) > limit, nil
+}
+
+// idsCond is "id IN (ids...)", or a condition no issue meets.
+func idsCond(ids []int64) (string, []any) {
+	if len(ids) == 0 {
+		return "(1 = 0)", nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return "(id IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + "))", args
+}
+
 // tagCond: an event of the issue carried the tag t.Key with one of
-// t.Values (issue_tags). A positive term drives the query from the
-// (project_id, key, value) index; a negated one (EXISTS, which the caller
-// negates) probes each issue's rows.
-func tagCond(projectID int64, t search.Term) (string, []any) {
+// t.Values (issue_tags). A negated term (which the caller negates) and a
+// common value probe each issue's rows (EXISTS); a rare one is the list of
+// its issues, from the (project_id, key, value) index (probeLimit).
+func tagCond(ctx context.Context, c Conn, projectID int64, t search.Term) (string, []any, error) {
 	in, vals := inCond("value", t.Values)
+	exists := "EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND " + in + ")"
 	if t.Not { // searchConds puts NOT before it
-		return "EXISTS (SELECT 1 FROM issue_tags t WHERE t.issue_id = issues.id AND t.key = ? AND " + in + ")",
-			append([]any{t.Key}, vals...)
+		return exists, append([]any{t.Key}, vals...), nil
 	}
+	q, args := "SELECT issue_id FROM issue_tags WHERE project_id = ? AND key = ? AND "+in, append([]any{projectID, t.Key}, vals...)
 	if projectID == 0 {
-		return "id IN (SELECT issue_id FROM issue_tags WHERE key = ? AND " + in + ")", append([]any{t.Key}, vals...)
+		q, args = "SELECT issue_id FROM issue_tags WHERE key = ? AND "+in, append([]any{t.Key}, vals...)
 	}
-	return "id IN (SELECT issue_id FROM issue_tags WHERE project_id = ? AND key = ? AND " + in + ")",
-		append([]any{projectID, t.Key}, vals...)
+	ids, common, err := candidates(ctx, c, probeLimit.Load(), q, args...)
+	if err != nil || common {
+		return exists, append([]any{t.Key}, vals...), err
+	}
+	cond, args := idsCond(ids)
+	return cond, args, nil
 }
 
 // tagKnown is EINVALID naming the token unless some issue of the project
@@ -106,19 +171,33 @@ func tagKnown(ctx context.Context, c Conn, projectID int64, t search.Term) error
 	return nil
 }
 
-// textCond matches s anywhere in the issue's search text (title, culprit
-// and message; issue_text), ignoring case, through the dialect's trigram
-// index, which serves LIKE '%s%' when s has three characters in a row
-// that are not wildcards (shorter text is a scan of issue_text). SQLite's
-// FTS5 index takes no ESCAPE, so its pattern turns % and _ into _ (finding
-// a superset) and instr checks the text exactly.
-func textCond(d Dialect, s string) (string, []any) {
-	if !d.Numbered {
+// textCond matches t's text anywhere in the issue's search text (title,
+// culprit and message; issue_text), ignoring case. Its candidates come from
+// the dialect's trigram index, which serves LIKE '%s%' when s has three
+// characters in a row that are not wildcards (shorter text is a scan of
+// issue_text); SQLite's FTS5 index takes no ESCAPE, so its pattern turns %
+// and _ into _ (finding a superset) and instr checks the text exactly. A
+// rare text is the list of its issues; a common one (more than textProbe
+// issues) is checked issue by issue in the sort order, and so is a negated
+// one.
+func textCond(ctx context.Context, c Conn, t search.Term) (string, []any, error) {
+	s := t.Values[0]
+	q, args := `SELECT issue_id FROM issue_text WHERE text `+c.Dialect().ILike+` ? ESCAPE '\'`, []any{dbutil.LikePattern(s)}
+	exists, eargs := `EXISTS (SELECT 1 FROM issue_text x WHERE x.issue_id = issues.id AND x.text `+c.Dialect().ILike+` ? ESCAPE '\')`, args
+	if !c.Dialect().Numbered {
 		pat := "%" + strings.NewReplacer("%", "_", "_", "_").Replace(s) + "%"
-		return `id IN (SELECT rowid FROM issue_text_fts WHERE text LIKE ? AND instr(lower(text), lower(?)) > 0)`,
-			[]any{pat, s}
+		q, args = `SELECT rowid FROM issue_text_fts WHERE text LIKE ? AND instr(lower(text), lower(?)) > 0`, []any{pat, s}
+		exists, eargs = `EXISTS (SELECT 1 FROM issue_text x WHERE x.issue_id = issues.id AND instr(lower(x.text), lower(?)) > 0)`, []any{s}
 	}
-	return `id IN (SELECT issue_id FROM issue_text WHERE text ` + d.ILike + ` ? ESCAPE '\')`, []any{dbutil.LikePattern(s)}
+	if t.Not {
+		return exists, eargs, nil
+	}
+	ids, common, err := candidates(ctx, c, textProbe(), q, args...)
+	if err != nil || common {
+		return exists, eargs, err
+	}
+	cond, args := idsCond(ids)
+	return cond, args, nil
 }
 
 // FindIssueTags returns the issue's issue_tags rows plus pending counts
