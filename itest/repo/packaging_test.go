@@ -2,17 +2,20 @@ package repo
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/periscope-hq/periscope/core/config"
+	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
 // No Docker or systemd runs these files here: the tests read them and check
@@ -73,16 +76,50 @@ func pluginDirs(t *testing.T) []string {
 	return out
 }
 
-// buildPeriscope builds the binary once per test.
+// buildPeriscope builds the binary once for the package, with the build
+// configuration of this test binary (sdktest.BuildConfig: -race and cgo
+// under `go test -race`). A different configuration would compile the
+// standard library and every dependency a second time, which on a cold
+// build cache cost this package over three minutes of the suite.
 func buildPeriscope(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "periscope")
-	cmd := exec.Command("go", "build", "-o", bin, "./core/cmd/periscope")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	periscopeOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "periscope-repo-test-")
+		if err != nil {
+			periscopeErr = err
+			return
+		}
+		periscopeDir = dir
+		bin := filepath.Join(dir, "periscope")
+		flags, env := sdktest.BuildConfig()
+		cmd := exec.Command("go", append(append([]string{"build"}, flags...), "-o", bin, "./core/cmd/periscope")...)
+		cmd.Dir = root
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			periscopeErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		periscopeBin = bin
+	})
+	if periscopeErr != nil {
+		t.Fatal(periscopeErr)
 	}
-	return bin
+	return periscopeBin
+}
+
+var (
+	periscopeOnce sync.Once
+	periscopeDir  string
+	periscopeBin  string
+	periscopeErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if periscopeDir != "" {
+		os.RemoveAll(periscopeDir)
+	}
+	os.Exit(code)
 }
 
 // hasCommand reports whether `periscope <name> --help` is a command.
