@@ -34,12 +34,6 @@ type Activity struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// TagCount is how many events carry one tag value.
-type TagCount struct {
-	Key, Value string
-	Count      int64
-}
-
 // UserStore keeps users, browser sessions and issue activity, and answers
 // the summaries the web UI's lists show.
 type UserStore interface {
@@ -79,10 +73,6 @@ type UserStore interface {
 	// the hour of since, its events per hour, oldest first (hours without
 	// events left out), in one query.
 	FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]Bucket, error)
-
-	// FindTagCounts counts the tag values of the issue's newest limit
-	// events (by timestamp): one row per key and value, in no order.
-	FindTagCounts(ctx context.Context, issueID int64, limit int) ([]TagCount, error)
 
 	// AddActivity records a; it fills ID. ENOTFOUND for an unknown issue.
 	AddActivity(ctx context.Context, a *Activity) error

@@ -10,17 +10,14 @@ import (
 
 // dialect is Postgres', for the SQL shared with core/sqlite.
 var dialect = sqlq.Dialect{
-	Name:      "postgres",
-	ILike:     "ILIKE",
-	Numbered:  true,
-	TextCast:  "::text",
-	JSONArg:   "::text::jsonb",
-	Greatest:  "greatest",
-	RandomKey: "replace(gen_random_uuid()::text, '-', '')",
-	Locks:     true,
-	TagCounts: `SELECT t->>0, t->>1, count(*)
-		FROM (SELECT tags FROM events WHERE issue_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?) e, jsonb_array_elements(e.tags) t
-		GROUP BY 1, 2`,
+	Name:       "postgres",
+	ILike:      "ILIKE",
+	Numbered:   true,
+	TextCast:   "::text",
+	JSONArg:    "::text::jsonb",
+	Greatest:   "greatest",
+	RandomKey:  "replace(gen_random_uuid()::text, '-', '')",
+	Locks:      true,
 	Unique:     isUnique,
 	ForeignKey: isForeignKey,
 }

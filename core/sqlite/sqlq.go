@@ -10,13 +10,10 @@ import (
 
 // dialect is SQLite's, for the SQL shared with core/postgres.
 var dialect = sqlq.Dialect{
-	Name:      "sqlite",
-	ILike:     "LIKE",
-	Greatest:  "max",
-	RandomKey: "lower(hex(randomblob(16)))",
-	TagCounts: `SELECT json_extract(t.value, '$[0]'), json_extract(t.value, '$[1]'), count(*)
-		FROM (SELECT tags FROM events WHERE issue_id = ? ORDER BY timestamp DESC, id DESC LIMIT ?) e, json_each(e.tags) t
-		GROUP BY 1, 2`,
+	Name:       "sqlite",
+	ILike:      "LIKE",
+	Greatest:   "max",
+	RandomKey:  "lower(hex(randomblob(16)))",
 	Unique:     isUnique,
 	ForeignKey: isForeignKey,
 }

@@ -14,7 +14,6 @@ var userTests = []test{
 	{"Sessions", testSessions},
 	{"Activity", testActivity},
 	{"IssueSummaries", testIssueSummaries},
-	{"TagCounts", testTagCounts},
 }
 
 func testUserCreateFindDelete(t *testing.T, s core.Store) {
@@ -138,36 +137,5 @@ func testIssueSummaries(t *testing.T, s core.Store) {
 	}
 	if tr, err := s.FindIssueTrends(ctx, []int64{res[0].IssueID}, e2.Timestamp.Add(time.Hour)); err != nil || len(tr) != 0 {
 		t.Fatalf("FindIssueTrends(since after) = %v, %v; want none", tr, err)
-	}
-}
-
-func testTagCounts(t *testing.T, s core.Store) {
-	ctx := context.Background()
-	p := MustCreateProject(t, s, "tags")
-	var evs []*core.Event
-	for i, v := range []string{"acme", "acme", "globex", "acme"} {
-		e := NewEvent(p.ID, "same")
-		e.Timestamp = e.Timestamp.Add(time.Duration(i) * time.Minute)
-		e.Tags = []core.Tag{{Key: "tenant", Value: v}, {Key: "os", Value: "linux"}}
-		evs = append(evs, e)
-	}
-	res := MustWrite(t, s, evs...)
-	got := func(limit int) map[string]int64 {
-		tc, err := s.FindTagCounts(ctx, res[0].IssueID, limit)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]int64{}
-		for _, c := range tc {
-			m[c.Key+"="+c.Value] = c.Count
-		}
-		return m
-	}
-	if m := got(100); len(m) != 3 || m["tenant=acme"] != 3 || m["tenant=globex"] != 1 || m["os=linux"] != 4 {
-		t.Fatalf("FindTagCounts = %v; want acme 3, globex 1, linux 4", m)
-	}
-	// The newest two events: globex (minute 2) and acme (minute 3).
-	if m := got(2); m["tenant=acme"] != 1 || m["tenant=globex"] != 1 || m["os=linux"] != 2 {
-		t.Fatalf("FindTagCounts(limit 2) = %v; want the two newest events only", m)
 	}
 }

@@ -95,10 +95,6 @@ type Dialect struct {
 	Greatest string
 	// RandomKey is an expression for 32 random lowercase hex digits.
 	RandomKey string
-	// TagCounts counts the tag values of an issue's newest events: rows
-	// of key, value, count for the arguments issue id and limit (JSON
-	// array functions differ).
-	TagCounts string
 	// Locks says the dialect takes row-locking clauses (FOR UPDATE); SQLite,
 	// whose writes are serialized, does not.
 	Locks bool

@@ -204,20 +204,6 @@ func FindIssueTrends(ctx context.Context, c Conn, ids []int64, since time.Time) 
 	return out, nil
 }
 
-// FindTagCounts counts the tag values of an issue's newest limit events
-// with the dialect's TagCounts query.
-func FindTagCounts(ctx context.Context, c Conn, issueID int64, limit int) ([]core.TagCount, error) {
-	out, err := Collect(ctx, c, c.Dialect().TagCounts, []any{issueID, limit}, func(s Scanner) (core.TagCount, error) {
-		var t core.TagCount
-		err := s.Scan(&t.Key, &t.Value, &t.Count)
-		return t, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%s: find tag counts: %w", c.Dialect().Name, err)
-	}
-	return out, nil
-}
-
 // CreateUser inserts u and fills its ID and CreatedAt (core.UserStore);
 // ECONFLICT for a taken email.
 func (s Store) CreateUser(ctx context.Context, u *core.User) error {
@@ -298,9 +284,4 @@ func (s Store) CountIssues(ctx context.Context, projectID int64, status string) 
 // FindIssueTrends returns the issues' events per hour since since.
 func (s Store) FindIssueTrends(ctx context.Context, ids []int64, since time.Time) (map[int64][]core.Bucket, error) {
 	return FindIssueTrends(ctx, s.read, ids, since)
-}
-
-// FindTagCounts counts the tag values of the issue's newest limit events.
-func (s Store) FindTagCounts(ctx context.Context, issueID int64, limit int) ([]core.TagCount, error) {
-	return FindTagCounts(ctx, s.read, issueID, limit)
 }
