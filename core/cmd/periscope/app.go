@@ -65,6 +65,21 @@ func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (migrati
 	return db, "sqlite " + c.Database.SQLite.Path, nil
 }
 
+// openMigrated opens the configured database and brings its schema up to
+// date, for a command that uses it without a server; desc names it. On an
+// error nothing is left open.
+func openMigrated(ctx context.Context, c *config.Config) (migratingStore, string, error) {
+	store, desc, err := openStore(ctx, c, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, "", withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
+	}
+	return store, desc, nil
+}
+
 // redact hides the password of a database URL.
 func redact(url string) string {
 	scheme, rest, ok := strings.Cut(url, "://")

@@ -43,13 +43,9 @@ func userService(ctx context.Context, configPath string) (*service.Service, func
 	if err != nil {
 		return nil, nil, err
 	}
-	store, desc, err := openStore(ctx, c, nil)
+	store, _, err := openMigrated(ctx, c)
 	if err != nil {
 		return nil, nil, err
-	}
-	if err := store.Migrate(ctx); err != nil {
-		store.Close()
-		return nil, nil, withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
 	}
 	return service.New(store, nil), func() { store.Close() }, nil
 }

@@ -263,14 +263,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	store, desc, err := openStore(ctx, c, nil)
+	store, desc, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
-	}
 	fmt.Fprintf(stdout, "%s: schema is current\n", desc)
 	return nil
 }
