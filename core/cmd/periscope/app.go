@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -31,6 +32,15 @@ func loadConfig(path string) (*config.Config, error) {
 		return nil, withCode(exitConfig, err)
 	}
 	return c, nil
+}
+
+// parseConfigFlags parses a command's flags from args and loads the
+// configuration its --config flag (cfgPath, from configFlag) names.
+func parseConfigFlags(fs *flag.FlagSet, args []string, cfgPath *string) (*config.Config, error) {
+	if _, err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return loadConfig(*cfgPath)
 }
 
 // newLogger builds the process logger (stderr).
