@@ -1,7 +1,3 @@
-// Package sentrytest gives tests the conformance corpus: real Sentry SDK
-// traffic and the test inputs of Sentry and other Sentry-compatible
-// servers, kept in shared/corpus beside the repository on the developers'
-// machines and never part of a clone.
 package sentrytest
 
 import (
