@@ -13,8 +13,9 @@
 // Sentry ingestion and the admin API), notify (the go-plugin host and outbox
 // dispatcher), sentry (the wire protocol: envelopes, auth, normalization),
 // pipeline (processing workers and the batching writer), threshold (threshold
-// alert rules, evaluated after commit), metrics (Prometheus), and cmd/periscope (configuration,
-// wiring and subcommands).
+// alert rules, evaluated after commit), metrics (Prometheus), config (the plain values of
+// config.yaml, which notify takes as its Config: config imports no
+// adapter), and cmd/periscope (wiring and subcommands).
 //
 // # The path of an alert
 //

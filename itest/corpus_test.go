@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 // capturedRequest is one request of ../shared/corpus/sdk/<sdk>/NNN.json.
@@ -25,16 +27,6 @@ type capturedRequest struct {
 	Body         string              `json:"body"`
 	BodyEncoding string              `json:"body_encoding"`
 	DecodedBody  string              `json:"decoded_body"`
-}
-
-// corpusDir returns ../shared/corpus beside the repository, or skips
-// loudly: the corpus is optional and never part of a fresh clone.
-func corpusDir(t *testing.T) string {
-	dir := filepath.Join(repoRoot(), "..", "shared", "corpus")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("OPTIONAL CONFORMANCE TEST SKIPPED: %s is absent (it lives beside the repository on the developers' machines)", dir)
-	}
-	return dir
 }
 
 var (
@@ -49,7 +41,7 @@ var (
 // payload implies.
 func TestCorpusReplay(t *testing.T) {
 	t.Parallel()
-	corpus := corpusDir(t)
+	corpus := sentrytest.NeedCorpus(t, "OPTIONAL CONFORMANCE TEST (SDK request replay)")
 	s := StartServer(t, DB{Name: "sqlite"}, "")
 	p := s.CreateProject("corpus")
 	key := p.Keys[0].PublicKey

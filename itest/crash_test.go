@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 // crashpadUpload builds a request body as Crashpad's HTTPMultipartBuilder
@@ -93,8 +95,8 @@ func TestCrashReports(t *testing.T) {
 			{"ver", "3.4.5"},
 		}, dump, map[string][]byte{
 			// sentry-native's crashpad backend attaches its scope as msgpack.
-			"__sentry-event":       msgpackMap("platform", "native", "user", msgpackMap("id", "42"), "contexts", msgpackMap("os", msgpackMap("name", "Linux"))),
-			"__sentry-breadcrumb1": msgpackMap("timestamp", "2026-11-27T10:00:00Z", "message", "opening cart"),
+			"__sentry-event":       sentrytest.MsgpackMap("platform", "native", "user", sentrytest.MsgpackMap("id", "42"), "contexts", sentrytest.MsgpackMap("os", sentrytest.MsgpackMap("name", "Linux"))),
+			"__sentry-breadcrumb1": sentrytest.MsgpackMap("timestamp", "2026-11-27T10:00:00Z", "message", "opening cart"),
 			"extra.log":            []byte("last log lines"),
 		})
 		code, id := post(t, fmt.Sprintf("%s/api/%d/minidump/?sentry_key=%s", s.URL, p.ID, key), ct, body,
@@ -176,20 +178,4 @@ func checkMinidumpEvent(t *testing.T, s *Server, projectID int64, id string, ev 
 	if dumpSize != int64(size) || len(ev.Attachments) != 2 {
 		t.Errorf("attachments %+v, want the %d-byte minidump and extra.log", ev.Attachments, size)
 	}
-}
-
-// msgpackMap encodes string keys and string or already encoded ([]byte)
-// values as a MessagePack map, as sentry-native writes its files.
-func msgpackMap(kv ...any) []byte {
-	b := []byte{0x80 | byte(len(kv)/2)}
-	for _, v := range kv {
-		switch v := v.(type) {
-		case string:
-			b = append(b, 0xd9, byte(len(v)))
-			b = append(b, v...)
-		case []byte:
-			b = append(b, v...)
-		}
-	}
-	return b
 }

@@ -14,13 +14,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/periscope-hq/periscope/core/adminclient"
 	"github.com/periscope-hq/periscope/core/postgres/pgtest"
+	"github.com/periscope-hq/periscope/core/storetest"
 	"github.com/periscope-hq/periscope/sdk/sdktest"
 )
 
@@ -114,7 +114,7 @@ type Server struct {
 	Admin   string // admin key
 	Env     []string
 	cmd     *exec.Cmd
-	logs    *syncBuffer
+	logs    *storetest.LogBuffer
 	exited  chan struct{}
 	exitErr error
 
@@ -209,7 +209,7 @@ func (s *Server) start(args ...string) {
 	s.cmd = exec.Command(filepath.Join(binDir, "periscope"), args...)
 	s.cmd.Dir = s.Dir
 	s.cmd.Env = append(cleanEnv(), s.Env...)
-	s.logs = &syncBuffer{}
+	s.logs = &storetest.LogBuffer{}
 	s.cmd.Stdout = s.logs
 	s.cmd.Stderr = s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -363,22 +363,4 @@ func WaitFor(tb testing.TB, timeout time.Duration, what string, cond func() bool
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/storetest"
 )
 
 // errorsTB records what a test reports through Errorf.
@@ -23,7 +25,7 @@ func (tb *errorsTB) Errorf(format string, args ...any) {
 // log does not.
 func TestCheckRacesFailsOnARaceReport(t *testing.T) {
 	tb := &errorsTB{TB: t}
-	s := &Server{tb: tb, logs: &syncBuffer{}}
+	s := &Server{tb: tb, logs: &storetest.LogBuffer{}}
 	fmt.Fprintln(s.logs, `time=... level=INFO msg="periscope is serving"`)
 	s.checkRaces()
 	if len(tb.errors) != 0 {

@@ -67,17 +67,25 @@ func jsDir(t testing.TB) string {
 	return dir
 }
 
-// runNode runs a script in itest/js and parses the sentEvent lines it prints.
-func runNode(t testing.TB, script string, args ...string) []sentEvent {
+// runNodeScript runs a script in itest/js with node and returns what it
+// printed; a failed run fails t, showing both outputs.
+func runNodeScript(t testing.TB, script string, args ...string) (stdout []byte, stderr string) {
 	t.Helper()
 	cmd := exec.Command("node", append([]string{script}, args...)...)
 	cmd.Dir = jsDir(t)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	var errOut strings.Builder
+	cmd.Stderr = &errOut
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", script, err, stderr.String(), out)
+		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", script, err, errOut.String(), out)
 	}
+	return out, errOut.String()
+}
+
+// runNode runs a script in itest/js and parses the sentEvent lines it prints.
+func runNode(t testing.TB, script string, args ...string) []sentEvent {
+	t.Helper()
+	out, stderr := runNodeScript(t, script, args...)
 	var sent []sentEvent
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {
@@ -92,7 +100,7 @@ func runNode(t testing.TB, script string, args ...string) []sentEvent {
 		sent = append(sent, e)
 	}
 	if testing.Verbose() {
-		t.Logf("node %s stderr:\n%s", script, stderr.String())
+		t.Logf("node %s stderr:\n%s", script, stderr)
 	}
 	return sent
 }

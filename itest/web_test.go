@@ -29,14 +29,7 @@ type webStep struct {
 // printed; the script exits non-zero on a failed check.
 func runBrowserScript(t *testing.T, script string, args ...string) []webStep {
 	t.Helper()
-	cmd := exec.Command("node", append([]string{script}, args...)...)
-	cmd.Dir = jsDir(t)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("node %s: %v\nstderr:\n%s\nstdout:\n%s", script, err, stderr.String(), out)
-	}
+	out, _ := runNodeScript(t, script, args...)
 	var steps []webStep
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	for sc.Scan() {

@@ -13,37 +13,8 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/sentry"
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
-
-// corpusDir finds ../shared/corpus relative to the repository root (the
-// directory holding go.mod), or "" when it is absent.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	// PERISCOPE_CORPUS names the corpus directly, for checkouts (such as
-	// git worktrees) that do not sit beside shared/.
-	if c := os.Getenv("PERISCOPE_CORPUS"); c != "" {
-		return c
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		return ""
-	}
-	return c
-}
 
 type expectedVariant struct {
 	Hash        *string `json:"hash"`
@@ -134,10 +105,7 @@ func quoteRuleValue(s string) string {
 // expected variant hash, then checks the must / must-not share a group
 // pairs. Both configurations must match every expected hash and pair.
 func TestSentryConformance(t *testing.T) {
-	corpus := corpusDir(t)
-	if corpus == "" {
-		t.Skip("SKIPPING Sentry grouping conformance: ../shared/corpus not found next to the repository")
-	}
+	corpus := sentrytest.NeedCorpus(t, "Sentry grouping conformance")
 	for _, tc := range []struct {
 		config, file string
 		floor        int // expected hashes the corpus holds for this config

@@ -5,13 +5,15 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 // TestDebugInput prints the variants of the corpus input named by
 // PERISCOPE_DEBUG_INPUT (a debugging aid; skipped otherwise).
 func TestDebugInput(t *testing.T) {
 	name := os.Getenv("PERISCOPE_DEBUG_INPUT")
-	corpus := corpusDir(t)
+	corpus := sentrytest.CorpusDir()
 	if name == "" || corpus == "" {
 		t.Skip("set PERISCOPE_DEBUG_INPUT to a grouping input name")
 	}

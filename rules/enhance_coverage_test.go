@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 // enhBlock is one block of the built-in rules file: the rules under one
@@ -48,10 +50,7 @@ func enhBlocks(text string) []*enhBlock {
 // frames the rule on that line matched.
 func builtinRuleHits(t *testing.T, cfg *groupingConfig) map[int]int {
 	t.Helper()
-	corpus := corpusDir(t)
-	if corpus == "" {
-		t.Skip("SKIPPING built-in rule coverage: ../shared/corpus not found next to the repository")
-	}
+	corpus := sentrytest.NeedCorpus(t, "built-in rule coverage")
 	builtin := map[*enhRule]bool{}
 	for _, r := range cfg.base.rules {
 		builtin[r] = true

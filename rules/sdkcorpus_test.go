@@ -13,6 +13,7 @@ import (
 
 	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/core/sentry"
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 type capturedRequest struct {
@@ -77,10 +78,7 @@ func sdkCorpusEvents(tb testing.TB, dir string) map[string][]*core.EventData {
 // {{ default }} fingerprint with another value splits, and messages that
 // differ only in numbers or ids share a group.
 func TestSDKCorpusGrouping(t *testing.T) {
-	corpus := corpusDir(t)
-	if corpus == "" {
-		t.Skip("SKIPPING SDK corpus grouping: ../shared/corpus not found next to the repository")
-	}
+	corpus := sentrytest.NeedCorpus(t, "SDK corpus grouping")
 	for _, sdk := range []string{"go", "node"} {
 		t.Run(sdk, func(t *testing.T) {
 			cases := sdkCorpusEvents(t, filepath.Join(corpus, "sdk", sdk))

@@ -165,38 +165,62 @@ type GroupingRule struct {
 	Title       string   `koanf:"title"`
 }
 
-// Notify configures alert delivery: the plugin host and dispatcher
-// settings and the destinations every project gets. The values are plain;
-// core/notify checks them when the binary builds the host (the binary's
-// config check reports them with the other problems).
+// Notify configures alert delivery (notify.*): the plugin host and
+// dispatcher settings and the destinations every project gets. The values
+// are plain; core/notify takes this section as its Config, applies the
+// defaults below to zero values and checks it when the binary builds the
+// host (the binary's config check reports its problems with the others).
 type Notify struct {
-	// PluginDir holds periscope-plugin-<name> binaries; empty: the folder
-	// of the periscope binary.
+	// PluginDir is where a plugin named "x" is found, as
+	// PluginDir/periscope-plugin-x. Default: the folder of the running
+	// periscope binary.
 	PluginDir string `koanf:"plugin_dir"`
 	// AllowPrivateNetworks lets HTTP plugins reach loopback, private and
-	// link-local addresses.
+	// link-local addresses (env PERISCOPE_NOTIFY_ALLOW_PRIVATE_NETWORKS).
+	// The host passes it to every plugin as the reserved config key
+	// allow_private_networks, overriding any value a destination sets.
 	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
 	// AllowPrivateHosts lists internal addresses ("IP", "IP:port" or a
-	// CIDR range) that plugins may reach although they are private; core/notify
-	// validates them.
+	// CIDR prefix; no host names) that plugins may reach although they are
+	// loopback, private or link-local: a local SMTP relay, say. The email
+	// plugin honours only this list (AllowPrivateNetworks is for HTTP
+	// plugins). The host passes it to every plugin as the reserved config
+	// key allow_private_hosts, overriding any value a destination sets, so
+	// only the operator opens an internal address.
 	AllowPrivateHosts []string `koanf:"allow_private_hosts"`
-	// PublicURL is the base URL of issue links in notifications.
-	PublicURL      string        `koanf:"public_url"`
-	PollInterval   time.Duration `koanf:"poll_interval"`
-	BatchSize      int           `koanf:"batch_size"`
-	Workers        int           `koanf:"workers"`
+	// PublicURL is Periscope's external base URL; issue links in
+	// notifications are PublicURL + "/issues/<id>", the web UI's issue
+	// page. Empty: no links (the server wires server.public_url in).
+	PublicURL string `koanf:"public_url"`
+	// PollInterval is how often the dispatcher looks for due notifications
+	// when nobody calls Kick. Default 1s.
+	PollInterval time.Duration `koanf:"poll_interval"`
+	// BatchSize is how many notifications one claim leases. Default 32.
+	BatchSize int `koanf:"batch_size"`
+	// Workers is how many deliveries run at once. Default 4.
+	Workers int `koanf:"workers"`
+	// AttemptTimeout bounds one delivery attempt. Default 30s.
 	AttemptTimeout time.Duration `koanf:"attempt_timeout"`
-	Lease          time.Duration `koanf:"lease"`
-	IdleTimeout    time.Duration `koanf:"idle_timeout"`
-	Backoff        Backoff       `koanf:"backoff"`
-	Destinations   []Destination `koanf:"destinations"`
+	// Lease is how long a claimed notification is reserved for this node;
+	// it must exceed AttemptTimeout. Default 2m.
+	Lease time.Duration `koanf:"lease"`
+	// IdleTimeout stops plugin processes unused for this long. Default 10m.
+	IdleTimeout time.Duration `koanf:"idle_timeout"`
+	// Backoff schedules retries.
+	Backoff Backoff `koanf:"backoff"`
+	// Destinations are read by the binary, which stores them as every
+	// project's (or the listed projects') "config" destinations; the host
+	// and dispatcher ignore them.
+	Destinations []Destination `koanf:"destinations"`
 }
 
-// Backoff schedules notification retries (notify.backoff.*).
+// Backoff schedules notification retries (notify.backoff.*). It is
+// exponential: the n-th failed attempt waits Base·2^(n-1), capped at Max,
+// and the MaxAttempts-th failure is final.
 type Backoff struct {
-	Base        time.Duration `koanf:"base"`
-	Max         time.Duration `koanf:"max"`
-	MaxAttempts int           `koanf:"max_attempts"`
+	Base        time.Duration `koanf:"base"`         // default 5s
+	Max         time.Duration `koanf:"max"`          // default 1h
+	MaxAttempts int           `koanf:"max_attempts"` // default 10
 }
 
 // Destination is one entry of notify.destinations: a notifier plugin with

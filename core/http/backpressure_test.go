@@ -3,15 +3,10 @@ package http_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/periscope-hq/periscope/core"
-	phttp "github.com/periscope-hq/periscope/core/http"
-	"github.com/periscope-hq/periscope/core/pipeline"
 	"github.com/periscope-hq/periscope/core/sqlite"
 )
 
@@ -33,21 +28,7 @@ func (s *stalledStore) WriteEvents(ctx context.Context, b []*core.EventWrite) ([
 // up.
 func TestFullPipelineAnswers429(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "p.db"), sqlite.WithMigrate())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	st := &stalledStore{DB: db, release: make(chan struct{})}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	p := pipeline.New(st, hashGrouper{}, logger, pipeline.Options{Workers: 1, QueueSize: 2, BatchSize: 1})
-	p.Start()
-	s := phttp.NewServer(db, p, logger, phttp.Options{AdminKey: adminKey, PublicURL: "http://x"})
-	proj := &core.Project{Name: "bp"}
-	if err := db.CreateProject(ctx, proj); err != nil {
-		t.Fatal(err)
-	}
-	ts := &testServer{Server: s, Store: db, Pipeline: p, Project: proj, Key: proj.Keys[0].PublicKey}
+	ts, st := stalledServer(t)
 
 	var accepted []string
 	limited := 0
@@ -55,7 +36,7 @@ func TestFullPipelineAnswers429(t *testing.T) {
 		id := fmt.Sprintf("%032x", i+1)
 		payload := strings.Replace(errorPayload, eventID, id, 1)
 		req := ts.envelopeReq([]byte(`{"event_id":"`+id+`"}`+"\n"+eventItem(payload)+"\n"), ts.auth())
-		resp, err := s.App().Test(req)
+		resp, err := ts.App().Test(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,13 +57,10 @@ func TestFullPipelineAnswers429(t *testing.T) {
 	}
 	close(st.release)
 	ts.Drain(t)
-	t.Logf("accepted %d, limited %d, pipeline %v", len(accepted), limited, p.Snapshot())
+	t.Logf("accepted %d, limited %d, pipeline %v", len(accepted), limited, ts.Pipeline.Snapshot())
 	for _, id := range accepted {
-		if _, err := db.FindEventByID(ctx, proj.ID, id); err != nil {
+		if _, err := ts.Store.FindEventByID(ctx, ts.Project.ID, id); err != nil {
 			t.Errorf("event %s was answered 200 but is not stored: %v", id, err)
 		}
-	}
-	if err := p.Stop(ctx); err != nil {
-		t.Fatal(err)
 	}
 }

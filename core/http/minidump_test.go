@@ -17,6 +17,7 @@ import (
 	"github.com/periscope-hq/periscope/core"
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 // fakeMinidump returns a synthetic minidump of n bytes: the MDMP header
@@ -173,9 +174,11 @@ func TestMinidumpMultipart(t *testing.T) {
 
 	t.Run("sentry-native msgpack event and breadcrumbs", func(t *testing.T) {
 		const id = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-		event := mpMap("event_id", id, "release", "native@0.9", "environment", "staging",
-			"user", mpMap("username", "ann"), "tags", mpMap("arch", "arm64"))
-		crumb := func(ts, msg string) []byte { return mpMap("timestamp", ts, "message", msg, "category", "log") }
+		event := sentrytest.MsgpackMap("event_id", id, "release", "native@0.9", "environment", "staging",
+			"user", sentrytest.MsgpackMap("username", "ann"), "tags", sentrytest.MsgpackMap("arch", "arm64"))
+		crumb := func(ts, msg string) []byte {
+			return sentrytest.MsgpackMap("timestamp", ts, "message", msg, "category", "log")
+		}
 		// sentry-native fills the two files in turn: the order is by time.
 		crumbs1 := append(crumb("2026-11-27T10:00:01.000Z", "first"), crumb("2026-11-27T10:00:03.000Z", "third")...)
 		crumbs2 := crumb("2026-11-27T10:00:02.000Z", "second")
@@ -339,20 +342,4 @@ func TestMinidumpOverQuota(t *testing.T) {
 	if got := s.Stats().Accepted.Load(); got != 1 {
 		t.Errorf("accepted %d, want 1 (the first upload)", got)
 	}
-}
-
-// mpMap encodes string keys and string or pre-encoded ([]byte) values as
-// a MessagePack map, as sentry-native writes its event file.
-func mpMap(kv ...any) []byte {
-	b := []byte{0x80 | byte(len(kv)/2)}
-	for _, v := range kv {
-		switch v := v.(type) {
-		case string:
-			b = append(b, 0xd9, byte(len(v)))
-			b = append(b, v...)
-		case []byte:
-			b = append(b, v...)
-		}
-	}
-	return b
 }

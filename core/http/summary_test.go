@@ -2,7 +2,6 @@ package http_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	nethttp "net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,25 +16,13 @@ import (
 	phttp "github.com/periscope-hq/periscope/core/http"
 	"github.com/periscope-hq/periscope/core/pipeline"
 	"github.com/periscope-hq/periscope/core/sqlite"
+	"github.com/periscope-hq/periscope/core/storetest"
 )
 
-// logBuffer is a concurrency-safe log sink.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) lines() []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// jsonLines is the JSON log lines in logs, each decoded.
+func jsonLines(logs *storetest.LogBuffer) []map[string]any {
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(b.buf.Bytes()))
+	sc := bufio.NewScanner(strings.NewReader(logs.String()))
 	for sc.Scan() {
 		var m map[string]any
 		if json.Unmarshal(sc.Bytes(), &m) == nil {
@@ -46,23 +32,17 @@ func (b *logBuffer) lines() []map[string]any {
 	return out
 }
 
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // loggedServer is the HTTP stack with a JSON logger at level, the
 // pipeline reporting what it wrote, and one project whose key allows two
 // events a minute.
-func loggedServer(t *testing.T, level slog.Level, interval time.Duration) (*phttp.Server, *core.Project, *logBuffer) {
+func loggedServer(t *testing.T, level slog.Level, interval time.Duration) (*phttp.Server, *core.Project, *storetest.LogBuffer) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "periscope.db"), sqlite.WithMigrate())
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
+	logs := &storetest.LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	var srv *phttp.Server
 	p := pipeline.New(db, hashGrouper{}, logger, pipeline.Options{
@@ -118,7 +98,7 @@ func TestIngestSummaryLine(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got = map[string]float64{}
-		for _, l := range logs.lines() {
+		for _, l := range jsonLines(logs) {
 			if l["msg"] != "ingest summary" {
 				continue
 			}
@@ -174,7 +154,7 @@ func TestRequestLogAtDebug(t *testing.T) {
 			t.Fatalf("admin with a wrong key: %d", resp.StatusCode)
 		}
 		var requests []map[string]any
-		for _, l := range logs.lines() {
+		for _, l := range jsonLines(logs) {
 			if l["msg"] == "request" {
 				requests = append(requests, l)
 			}

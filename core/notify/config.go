@@ -5,58 +5,20 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/config"
 	"github.com/periscope-hq/periscope/sdk/httpclient"
 )
 
-// Config configures the plugin host and the dispatcher; it is the notify:
-// section of config.yaml. Zero values mean the defaults (WithDefaults).
-type Config struct {
-	// PluginDir is where a plugin named "x" is found, as
-	// PluginDir/periscope-plugin-x. Default: the folder of the running
-	// periscope binary.
-	PluginDir string `koanf:"plugin_dir"`
-	// AllowPrivateNetworks lets HTTP plugins reach loopback, private and
-	// link-local addresses (env PERISCOPE_NOTIFY_ALLOW_PRIVATE_NETWORKS).
-	// The host passes it to every plugin as the reserved config key
-	// allow_private_networks, overriding any value a destination sets.
-	AllowPrivateNetworks bool `koanf:"allow_private_networks"`
-	// AllowPrivateHosts lists internal addresses ("IP", "IP:port" or a
-	// CIDR prefix; no host names) that plugins may reach although they are
-	// loopback, private or link-local: a local SMTP relay, say. The email
-	// plugin honours only this list (AllowPrivateNetworks is for HTTP
-	// plugins). The host passes it to every plugin as the reserved config
-	// key allow_private_hosts, overriding any value a destination sets, so
-	// only the operator opens an internal address.
-	AllowPrivateHosts []string `koanf:"allow_private_hosts"`
-	// PublicURL is Periscope's external base URL; issue links in
-	// notifications are PublicURL + "/issues/<id>", the web UI's issue
-	// page. Empty: no links (the server wires server.public_url in).
-	PublicURL string `koanf:"public_url"`
-	// PollInterval is how often the dispatcher looks for due notifications
-	// when nobody calls Kick. Default 1s.
-	PollInterval time.Duration `koanf:"poll_interval"`
-	// BatchSize is how many notifications one claim leases. Default 32.
-	BatchSize int `koanf:"batch_size"`
-	// Workers is how many deliveries run at once. Default 4.
-	Workers int `koanf:"workers"`
-	// AttemptTimeout bounds one delivery attempt. Default 30s.
-	AttemptTimeout time.Duration `koanf:"attempt_timeout"`
-	// Lease is how long a claimed notification is reserved for this node;
-	// it must exceed AttemptTimeout. Default 2m.
-	Lease time.Duration `koanf:"lease"`
-	// IdleTimeout stops plugin processes unused for this long. Default 10m.
-	IdleTimeout time.Duration `koanf:"idle_timeout"`
-	// Backoff schedules retries.
-	Backoff Backoff `koanf:"backoff"`
-}
+// Config configures the plugin host and the dispatcher. It is the notify:
+// section of config.yaml as core/config reads it (config.Notify, where
+// each field is documented), so the binary passes that section as it is:
+// notify.Config(c.Notify). Zero values mean the defaults (WithDefaults);
+// Destinations is the binary's to store and is not read here.
+type Config config.Notify
 
 // Backoff is exponential: the n-th failed attempt waits Base·2^(n-1),
-// capped at Max, and the MaxAttempts-th failure is final.
-type Backoff struct {
-	Base        time.Duration `koanf:"base"`         // default 5s
-	Max         time.Duration `koanf:"max"`          // default 1h
-	MaxAttempts int           `koanf:"max_attempts"` // default 10
-}
+// capped at Max, and the MaxAttempts-th failure is final (see retryDelay).
+type Backoff = config.Backoff
 
 // WithDefaults returns c with every zero field set to its default.
 func (c Config) WithDefaults() Config {
@@ -122,8 +84,8 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Delay is the wait after the given number of failed attempts (1 or more).
-func (b Backoff) Delay(failures int) time.Duration {
+// retryDelay is the wait after the given number of failed attempts (1 or more).
+func retryDelay(b Backoff, failures int) time.Duration {
 	d := b.Base
 	for i := 1; i < failures && d < b.Max; i++ {
 		d *= 2

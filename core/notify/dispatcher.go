@@ -241,7 +241,7 @@ func (d *Dispatcher) outcome(n *core.Notification, err error) core.Attempt {
 		a.Permanent = true
 		a.Err = truncate(fmt.Sprintf("giving up after %d attempts: %s", failures, err), 1000)
 	default:
-		delay := d.cfg.Backoff.Delay(failures)
+		delay := retryDelay(d.cfg.Backoff, failures)
 		if ra, ok := sdk.RetryAfterOf(err); ok && ra > delay {
 			delay = min(ra, d.cfg.Backoff.Max)
 		}

@@ -319,7 +319,7 @@ func TestForcedStopLeavesRowToLease(t *testing.T) {
 func TestBackoffDelay(t *testing.T) {
 	b := Backoff{Base: time.Second, Max: 10 * time.Second, MaxAttempts: 5}
 	for failures, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 5: 10 * time.Second, 60: 10 * time.Second} {
-		if got := b.Delay(failures); got != want {
+		if got := retryDelay(b, failures); got != want {
 			t.Errorf("Delay(%d) = %v, want %v", failures, got, want)
 		}
 	}

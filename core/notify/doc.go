@@ -31,7 +31,7 @@
 //     through Events), evaluate the destination's when filter (CompileWhen;
 //     no match records a skipped attempt), call the plugin with
 //     Config.AttemptTimeout, and record the attempt with RecordAttempt:
-//     success; a retry at Backoff.Delay(attempts) (or later, when the plugin
+//     success; a retry after Config.Backoff's exponential delay (or later, when the plugin
 //     asked with sdk.RetryAfter); or a permanent failure, when the plugin
 //     said so (sdk.Permanent, a bad config) or MaxAttempts is reached.
 //   - Delivery is at least once: a node that dies mid-delivery leaves the

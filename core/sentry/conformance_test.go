@@ -12,32 +12,8 @@ import (
 	"time"
 
 	"github.com/periscope-hq/periscope/core"
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
-
-// corpusDir finds ../shared/corpus relative to the repository root (the
-// directory holding go.mod), or skips the test.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("conformance corpus: no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		tb.Skipf("conformance corpus not found at %s (optional; the shared folder is absent)", c)
-	}
-	return c
-}
 
 // knownBroken reads bugsink's KNOWN-BROKEN list (paths relative to its
 // folder).
@@ -170,7 +146,7 @@ func checkBreadcrumbsCarried(tb testing.TB, name string, payload []byte, ev *cor
 // corpus and fails on panics, on events Sentry accepted that Normalize
 // rejects, and on envelopes that do not parse.
 func TestConformanceCorpus(t *testing.T) {
-	root := corpusDir(t)
+	root := sentrytest.NeedCorpus(t, "the normalization conformance corpus")
 	broken := knownBroken(t, root)
 	recv := time.Now()
 	var total, accepted, skipped int
@@ -299,7 +275,7 @@ func TestConformanceCorpus(t *testing.T) {
 // it fails when a title or a level disagrees (culprits differ where Sentry
 // applied source maps or its in-app rules, which happen after ingestion).
 func TestConformanceSentryOracle(t *testing.T) {
-	root := corpusDir(t)
+	root := sentrytest.NeedCorpus(t, "the Sentry title and level oracle")
 	dir := filepath.Join(root, "public", "glitchtip-backend", "events", "test_data")
 	inputs, _ := filepath.Glob(filepath.Join(dir, "incoming_events", "*.json"))
 	var compared, titles, culprits, levels int

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/sentry/sentrytest"
 )
 
 func TestDecodeMsgpackValues(t *testing.T) {
@@ -21,6 +23,7 @@ func TestDecodeMsgpackValues(t *testing.T) {
 		{"ext is skipped", []byte{0xd4, 0x01, 0x02, 0xc7, 0x02, 0x05, 'x', 'y', 0x07}, `[null,null,7]`},
 		{"non-string key", []byte{0x81, 0x01, 0xa1, 'x'}, `[{"1":"x"}]`},
 		{"two values in a row", []byte{0x80, 0x80}, `[{},{}]`},
+		{"sentrytest.MsgpackMap", sentrytest.MsgpackMap("a", "b", "m", sentrytest.MsgpackMap("x", "y")), `[{"a":"b","m":{"x":"y"}}]`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

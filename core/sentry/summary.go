@@ -25,12 +25,7 @@ func TopFrames(ev *core.EventData, max int) []core.Frame {
 		st = ex.Stacktrace
 	}
 	if st == nil {
-		for i := range ev.Threads {
-			if ev.Threads[i].Crashed || ev.Threads[i].Current {
-				st = ev.Threads[i].Stacktrace
-				break
-			}
-		}
+		st = crashedThreadStack(ev)
 	}
 	if st == nil {
 		return nil

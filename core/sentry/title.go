@@ -107,6 +107,18 @@ func mainException(exs []core.Exception) *core.Exception {
 	return ex
 }
 
+// crashedThreadStack is the stack of the first thread marked crashed or
+// current, nil when there is none: where a native or threaded event keeps
+// the stack its exception lacks.
+func crashedThreadStack(ev *core.EventData) *core.Stacktrace {
+	for i := range ev.Threads {
+		if ev.Threads[i].Crashed || ev.Threads[i].Current {
+			return ev.Threads[i].Stacktrace
+		}
+	}
+	return nil
+}
+
 // crashFrame is the newest in-app frame with a function in the stack of the
 // main exception (or the event's stack or crashed thread), else the newest
 // frame with a function.
@@ -116,12 +128,7 @@ func crashFrame(ev *core.EventData) *core.Frame {
 		st = mainException(ev.Exceptions).Stacktrace
 	}
 	if st == nil {
-		for i := range ev.Threads {
-			if ev.Threads[i].Crashed || ev.Threads[i].Current {
-				st = ev.Threads[i].Stacktrace
-				break
-			}
-		}
+		st = crashedThreadStack(ev)
 	}
 	if st == nil {
 		return nil

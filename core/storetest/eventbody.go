@@ -82,8 +82,9 @@ var eventBodyTests = []test{
 	}},
 }
 
-// LogBuffer collects what a store logs in a test; it is safe for the
-// store's goroutines.
+// LogBuffer collects what a logger writes in a test (a store's, a server's
+// or a child process's); Write and String are safe for concurrent use.
+// Tests outside the store packages use it too, so there is one such sink.
 type LogBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

@@ -1,5 +1,7 @@
-// Helpers of the web UI browser tests: launch Debian's Chromium through
-// playwright-core, sign in by label, run axe-core, fail with a message.
+// Helpers of the browser tests (web UI, @sentry/browser, source maps):
+// launch Debian's Chromium through playwright-core, watch a page, print
+// the events its SDK sent, sign in by label, run axe-core, fail with a
+// message.
 import { chromium } from 'playwright-core';
 import { createRequire } from 'node:module';
 
@@ -13,6 +15,20 @@ export async function launch(exe) {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+// watchPage copies what a page logs, and its uncaught errors, to stderr.
+export function watchPage(page) {
+  page.on('console', (m) => console.error('page:', m.text()));
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+}
+
+// printSent waits until the page's SDK reported n events as sent
+// (window.__sent) and prints one JSON line per event.
+export async function printSent(page, n) {
+  await page.waitForFunction((n) => window.__sent && window.__sent.length >= n, n, { timeout: 20000 });
+  const sent = await page.evaluate(() => window.__sent);
+  for (const s of sent) console.log(JSON.stringify(s));
 }
 
 export function check(cond, msg) {

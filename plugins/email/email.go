@@ -10,7 +10,7 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/periscope-hq/periscope/sdk"
@@ -22,8 +22,7 @@ const version = "1.0.0"
 // email sends one message per notification. Safe for concurrent Notify
 // calls after Configure; each call has its own SMTP connection.
 type email struct {
-	mu  sync.RWMutex
-	cfg *config
+	cfg atomic.Pointer[config]
 }
 
 func (e *email) Info(context.Context) (sdk.Info, error) {
@@ -40,16 +39,12 @@ func (e *email) Configure(_ context.Context, c sdk.Config) error {
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	e.cfg = cfg
-	e.mu.Unlock()
+	e.cfg.Store(cfg)
 	return nil
 }
 
 func (e *email) Notify(ctx context.Context, n sdk.Notification) error {
-	e.mu.RLock()
-	cfg := e.cfg
-	e.mu.RUnlock()
+	cfg := e.cfg.Load()
 	if cfg == nil {
 		return sdk.Permanent(errors.New("email: Notify before Configure"))
 	}

@@ -16,17 +16,6 @@ import (
 	"github.com/periscope-hq/periscope/sdk"
 )
 
-func kindLabel(kind string) string {
-	switch kind {
-	case sdk.KindRegression:
-		return "Regression"
-	case sdk.KindThreshold:
-		return "Threshold reached"
-	default:
-		return "New issue"
-	}
-}
-
 // oneLine removes line breaks (header injection) and bounds s to max runes.
 func oneLine(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
@@ -46,7 +35,7 @@ func subject(cfg *config, n sdk.Notification) string {
 	if title == "" {
 		title = "(no title)"
 	}
-	return oneLine(fmt.Sprintf("%s%s%s in %s: %s", cfg.subjectPrefix, test, kindLabel(n.Alert.Kind), n.Project.Name, title), 200)
+	return oneLine(fmt.Sprintf("%s%s%s in %s: %s", cfg.subjectPrefix, test, n.Alert.Label(), n.Project.Name, title), 200)
 }
 
 // row is one labelled line of the message body.
@@ -117,7 +106,7 @@ func frameLines(x *sdk.Exception) []string {
 
 func plainBody(n sdk.Notification) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s in %s\n\n", kindLabel(n.Alert.Kind), n.Project.Name)
+	fmt.Fprintf(&b, "%s in %s\n\n", n.Alert.Label(), n.Project.Name)
 	fmt.Fprintf(&b, "%s\n", n.Issue.Title)
 	if n.Issue.Culprit != "" {
 		fmt.Fprintf(&b, "%s\n", n.Issue.Culprit)
@@ -176,7 +165,7 @@ func htmlBody(n sdk.Notification) (string, error) {
 		Rows   []row
 		Link   string
 		Frames []string
-	}{kindLabel(n.Alert.Kind), n, rows(n), issueURL(n), frameLines(n.Event.Exception)})
+	}{n.Alert.Label(), n, rows(n), issueURL(n), frameLines(n.Event.Exception)})
 	return b.String(), err
 }
 

@@ -47,17 +47,6 @@ const (
 	maxField  = 2000
 )
 
-func kindLabel(kind string) string {
-	switch kind {
-	case sdk.KindRegression:
-		return "Regression"
-	case sdk.KindThreshold:
-		return "Threshold reached"
-	default:
-		return "New issue"
-	}
-}
-
 func levelIcon(level string) string {
 	switch level {
 	case "fatal":
@@ -127,7 +116,7 @@ func buildMessage(n sdk.Notification) message {
 	if n.Test {
 		prefix = "[test] "
 	}
-	text := fmt.Sprintf("%s%s in %s: %s", prefix, kindLabel(n.Alert.Kind), n.Project.Name, title)
+	text := fmt.Sprintf("%s%s in %s: %s", prefix, n.Alert.Label(), n.Project.Name, title)
 
 	headline := "*" + escape(truncate(title, 500)) + "*"
 	if link != "" {
@@ -162,7 +151,7 @@ func buildMessage(n sdk.Notification) message {
 	}
 
 	blocks := []block{
-		{Type: "header", Text: &textObj{Type: "plain_text", Text: truncate(levelIcon(n.Issue.Level)+" "+prefix+kindLabel(n.Alert.Kind)+" in "+orDash(n.Project.Name), maxHeader), Emoji: true}},
+		{Type: "header", Text: &textObj{Type: "plain_text", Text: truncate(levelIcon(n.Issue.Level)+" "+prefix+n.Alert.Label()+" in "+orDash(n.Project.Name), maxHeader), Emoji: true}},
 		{Type: "section", Text: &textObj{Type: "mrkdwn", Text: truncate(headline, maxText)}},
 	}
 	if d := detail(n); d != "" {

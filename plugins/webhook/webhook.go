@@ -1,15 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"sync"
+	"sync/atomic"
 
 	"github.com/periscope-hq/periscope/sdk"
 	"github.com/periscope-hq/periscope/sdk/httpclient"
@@ -21,9 +19,7 @@ const version = "1.0.0"
 // webhook posts notifications as JSON. Safe for concurrent Notify calls
 // after Configure.
 type webhook struct {
-	mu     sync.RWMutex
-	cfg    *config
-	client *http.Client
+	cfg atomic.Pointer[config]
 }
 
 func (w *webhook) Info(context.Context) (sdk.Info, error) {
@@ -40,17 +36,13 @@ func (w *webhook) Configure(_ context.Context, c sdk.Config) error {
 	if err != nil {
 		return err
 	}
-	client := httpclient.New(httpclient.Options{Timeout: cfg.timeout, AllowPrivateNetworks: cfg.allowPrivate})
-	w.mu.Lock()
-	w.cfg, w.client = cfg, client
-	w.mu.Unlock()
+	cfg.client = cfg.Client()
+	w.cfg.Store(cfg)
 	return nil
 }
 
 func (w *webhook) Notify(ctx context.Context, n sdk.Notification) error {
-	w.mu.RLock()
-	cfg, client := w.cfg, w.client
-	w.mu.RUnlock()
+	cfg := w.cfg.Load()
 	if cfg == nil {
 		return sdk.Permanent(errors.New("webhook: Notify before Configure"))
 	}
@@ -58,22 +50,15 @@ func (w *webhook) Notify(ctx context.Context, n sdk.Notification) error {
 	if err != nil {
 		return sdk.Permanent(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.url, bytes.NewReader(body))
+	req, err := cfg.NewPost(ctx, body, "application/json", "Periscope-Webhook/"+version)
 	if err != nil {
-		return sdk.Permanent(httpclient.Redact(err))
-	}
-	for k, v := range cfg.headers {
-		req.Header.Set(k, v)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if req.Header.Get("User-Agent") == "" {
-		req.Header.Set("User-Agent", "Periscope-Webhook/"+version)
+		return err
 	}
 	req.Header.Set("X-Periscope-Idempotency-Key", n.IdempotencyKey)
 	if cfg.secret != "" {
 		req.Header.Set("X-Periscope-Signature", sign(cfg.secret, body))
 	}
-	return httpclient.Send(client, req)
+	return httpclient.Send(cfg.client, req)
 }
 
 // sign returns the X-Periscope-Signature value for body: "sha256=" and the

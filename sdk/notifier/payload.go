@@ -44,6 +44,20 @@ type Alert struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// Label is the alert's kind in words, for a message's title: "New issue",
+// "Regression" or "Threshold reached". A kind this SDK does not know reads
+// as "New issue".
+func (a Alert) Label() string {
+	switch a.Kind {
+	case KindRegression:
+		return "Regression"
+	case KindThreshold:
+		return "Threshold reached"
+	default:
+		return "New issue"
+	}
+}
+
 // Project is the project the issue belongs to.
 type Project struct {
 	ID   int64  `json:"id"`

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -31,6 +32,15 @@ func loadConfig(path string) (*config.Config, error) {
 		return nil, withCode(exitConfig, err)
 	}
 	return c, nil
+}
+
+// parseConfigFlags parses a command's flags from args and loads the
+// configuration its --config flag (cfgPath, from configFlag) names.
+func parseConfigFlags(fs *flag.FlagSet, args []string, cfgPath *string) (*config.Config, error) {
+	if _, err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	return loadConfig(*cfgPath)
 }
 
 // newLogger builds the process logger (stderr).
@@ -63,6 +73,21 @@ func openStore(ctx context.Context, c *config.Config, log *slog.Logger) (migrati
 		return nil, "", withCode(exitDatabase, fmt.Errorf("cannot open SQLite database %s: %w", c.Database.SQLite.Path, err))
 	}
 	return db, "sqlite " + c.Database.SQLite.Path, nil
+}
+
+// openMigrated opens the configured database and brings its schema up to
+// date, for a command that uses it without a server; desc names it. On an
+// error nothing is left open.
+func openMigrated(ctx context.Context, c *config.Config) (migratingStore, string, error) {
+	store, desc, err := openStore(ctx, c, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := store.Migrate(ctx); err != nil {
+		store.Close()
+		return nil, "", withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
+	}
+	return store, desc, nil
 }
 
 // redact hides the password of a database URL.

@@ -66,10 +66,7 @@ func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // backupConfig parses the flags and loads the configuration, refusing
 // Postgres.
 func backupConfig(fs *flag.FlagSet, args []string, cfgPath *string) (*config.Config, error) {
-	if _, err := parseFlags(fs, args); err != nil {
-		return nil, err
-	}
-	c, err := loadConfig(*cfgPath)
+	c, err := parseConfigFlags(fs, args, cfgPath)
 	if err != nil {
 		return nil, err
 	}

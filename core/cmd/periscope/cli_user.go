@@ -43,15 +43,25 @@ func userService(ctx context.Context, configPath string) (*service.Service, func
 	if err != nil {
 		return nil, nil, err
 	}
-	store, desc, err := openStore(ctx, c, nil)
+	store, _, err := openMigrated(ctx, c)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := store.Migrate(ctx); err != nil {
-		store.Close()
-		return nil, nil, withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
-	}
 	return service.New(store, nil), func() { store.Close() }, nil
+}
+
+// openUsers parses a user command's flags, which allow no positional
+// argument (usage is the error otherwise), and opens the configured
+// database (configPath, set by the flags) as a Service; done closes it.
+func openUsers(ctx context.Context, fs *flag.FlagSet, configPath *string, args []string, usage string) (svc *service.Service, done func(), err error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := needArgs(pos, 0, usage); err != nil {
+		return nil, nil, err
+	}
+	return userService(ctx, *configPath)
 }
 
 // readPassword reads one line from stdin when fromStdin, else generates a
@@ -87,22 +97,15 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 	email := fs.String("email", "", "the user's email address (required)")
 	role := fs.String("role", core.RoleMember, "admin (manages projects, keys, destinations, users) or member (triages issues)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope user create --email EMAIL [--role admin|member] [--password-stdin]"); err != nil {
-		return err
-	}
-	pw, generated, err := readPassword(*fromStdin)
-	if err != nil {
-		return err
-	}
-	svc, done, err := userService(ctx, *cfg)
+	svc, done, err := openUsers(ctx, fs, cfg, args, "periscope user create --email EMAIL [--role admin|member] [--password-stdin]")
 	if err != nil {
 		return err
 	}
 	defer done()
+	pw, generated, err := readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
 	u, err := svc.CreateUser(ctx, service.CreateUserInput{Email: *email, Role: *role, Password: pw})
 	if err != nil {
 		return userErr(err)
@@ -116,14 +119,7 @@ func runUserCreate(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runUserList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfg := userFlags("user list", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope user list"); err != nil {
-		return err
-	}
-	svc, done, err := userService(ctx, *cfg)
+	svc, done, err := openUsers(ctx, fs, cfg, args, "periscope user list")
 	if err != nil {
 		return err
 	}
@@ -144,22 +140,15 @@ func runUserSetPassword(ctx context.Context, args []string, stdout, stderr io.Wr
 	fs, cfg := userFlags("user set-password", stderr)
 	email := fs.String("email", "", "the user's email address (required)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin instead of generating one")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope user set-password --email EMAIL [--password-stdin]"); err != nil {
-		return err
-	}
-	pw, generated, err := readPassword(*fromStdin)
-	if err != nil {
-		return err
-	}
-	svc, done, err := userService(ctx, *cfg)
+	svc, done, err := openUsers(ctx, fs, cfg, args, "periscope user set-password --email EMAIL [--password-stdin]")
 	if err != nil {
 		return err
 	}
 	defer done()
+	pw, generated, err := readPassword(*fromStdin)
+	if err != nil {
+		return err
+	}
 	u, err := svc.FindUserByEmail(ctx, *email)
 	if err != nil {
 		return userErr(err)
@@ -177,14 +166,7 @@ func runUserSetPassword(ctx context.Context, args []string, stdout, stderr io.Wr
 func runUserDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfg := userFlags("user delete", stderr)
 	email := fs.String("email", "", "the user's email address (required)")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	if err := needArgs(pos, 0, "periscope user delete --email EMAIL"); err != nil {
-		return err
-	}
-	svc, done, err := userService(ctx, *cfg)
+	svc, done, err := openUsers(ctx, fs, cfg, args, "periscope user delete --email EMAIL")
 	if err != nil {
 		return err
 	}

@@ -69,27 +69,9 @@ func unjoinErr(err error) []error {
 	return []error{err}
 }
 
-// notifyConfig is the plugin host and dispatcher settings of c.
-func notifyConfig(c *config.Config) notify.Config {
-	n := c.Notify
-	return notify.Config{
-		PluginDir:            n.PluginDir,
-		AllowPrivateNetworks: n.AllowPrivateNetworks,
-		AllowPrivateHosts:    n.AllowPrivateHosts,
-		PublicURL:            n.PublicURL,
-		PollInterval:         n.PollInterval,
-		BatchSize:            n.BatchSize,
-		Workers:              n.Workers,
-		AttemptTimeout:       n.AttemptTimeout,
-		Lease:                n.Lease,
-		IdleTimeout:          n.IdleTimeout,
-		Backoff: notify.Backoff{
-			Base:        n.Backoff.Base,
-			Max:         n.Backoff.Max,
-			MaxAttempts: n.Backoff.MaxAttempts,
-		},
-	}
-}
+// notifyConfig is the plugin host and dispatcher settings of c: its
+// notify section, which core/notify reads as it is.
+func notifyConfig(c *config.Config) notify.Config { return notify.Config(c.Notify) }
 
 // alertRules is alerts.rules as core's rules.
 func alertRules(c *config.Config) []core.AlertRule {

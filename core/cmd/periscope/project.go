@@ -106,14 +106,11 @@ func periscopeAnswers(ctx context.Context, base string) bool {
 // stderr.
 func createInDatabase(ctx context.Context, c *config.Config, p *core.Project, asJSON bool, stdout, stderr io.Writer) error {
 	in := service.CreateProjectInput{Name: p.Name, RateLimit: p.RateLimit, RetentionDays: p.RetentionDays, GroupingConfig: p.GroupingConfig}
-	store, desc, err := openStore(ctx, c, nil)
+	store, desc, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
-	}
 	svc := service.New(store, nil)
 	svc.DefaultGroupingConfig = c.Grouping.DefaultConfig
 	p, err = svc.CreateProject(ctx, in)

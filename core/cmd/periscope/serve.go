@@ -217,11 +217,7 @@ func summaryInterval(d time.Duration) time.Duration {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := configFlag(fs)
-	if _, err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := loadConfig(*cfgPath)
+	c, err := parseConfigFlags(fs, args, configFlag(fs))
 	if err != nil {
 		return err
 	}
@@ -255,22 +251,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := configFlag(fs)
-	if _, err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	c, err := loadConfig(*cfgPath)
+	c, err := parseConfigFlags(fs, args, configFlag(fs))
 	if err != nil {
 		return err
 	}
-	store, desc, err := openStore(ctx, c, nil)
+	store, desc, err := openMigrated(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if err := store.Migrate(ctx); err != nil {
-		return withCode(exitDatabase, fmt.Errorf("migrating %s: %w", desc, err))
-	}
 	fmt.Fprintf(stdout, "%s: schema is current\n", desc)
 	return nil
 }

@@ -1,37 +1,19 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/periscope-hq/periscope/core/storetest"
 )
-
-// lockedBuffer is a log sink safe for concurrent writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestServeLogsIngestSummary: a running server configured with
 // log.ingest_summary_interval logs what the pipeline stored, per project.
 func TestServeLogsIngestSummary(t *testing.T) {
-	logs := &lockedBuffer{}
+	logs := &storetest.LogBuffer{}
 	s := MustRunMain(t, withLogger(slog.New(slog.NewJSONHandler(logs, nil))), withYAML("log:\n  ingest_summary_interval: 20ms\n"))
 	pid, dsn := s.project("summarized")
 	s.store(dsn, `{"message":"one"}`)
