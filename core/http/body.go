@@ -48,6 +48,7 @@ func (s *Server) bodyScope(c *fiber.Ctx) error {
 	c.Locals(bodyHoldKey{}, h)
 	err := c.Next()
 	if h.n > 0 {
+		s.bodyHeld.Add(-h.n)
 		s.bodyBudget.Release(h.n)
 	}
 	if !h.done && c.Request().IsBodyStream() {
@@ -71,6 +72,7 @@ func (s *Server) take(c *fiber.Ctx, n int64) bool {
 	if !s.bodyBudget.TryAcquire(n) {
 		return false
 	}
+	s.bodyHeld.Add(n)
 	hold(c).n += n
 	return true
 }

@@ -81,27 +81,31 @@ func TestBodyBudgetRefusesWithRetryAfter(t *testing.T) {
 		resp.Body.Close()
 		return resp
 	}
-	var resp *nethttp.Response
-	for i := 0; i < 100; i++ { // until the holder's bytes have arrived
-		if resp = other(); resp.StatusCode != 200 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// Wait until the server holds the holder's bytes: other requests sent
+	// before that could take budget the holder then misses.
+	waitHeld(t, s, func(n int64) bool { return n == 256<<10 }, "the holder's 256 KiB")
+	resp := other()
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("with the budget spent: status %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// The holder gives up; its bytes go back to the budget.
 	holder.Close()
-	var code int
-	for i := 0; i < 100; i++ {
-		if code = other().StatusCode; code == 200 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if code != 200 {
+	waitHeld(t, s, func(n int64) bool { return n == 0 }, "nothing")
+	if code := other().StatusCode; code != 200 {
 		t.Fatalf("after the holder left: status %d, want 200", code)
+	}
+}
+
+// waitHeld waits until what the server holds of its body budget satisfies
+// ok; the bound is generous because it only matters when the code is wrong.
+func waitHeld(t *testing.T, s *testServer, ok func(int64) bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for n := s.BodyBytesHeld(); !ok(n); n = s.BodyBytesHeld() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server holds %d bytes of its body budget, want %s", n, what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -9,3 +9,6 @@ func SetMinidumpQueueWait(d time.Duration) (restore func()) {
 	minidumpQueueWait = d
 	return func() { minidumpQueueWait = old }
 }
+
+// BodyBytesHeld is what requests being read hold of the body budget now.
+func (s *Server) BodyBytesHeld() int64 { return s.bodyHeld.Load() }

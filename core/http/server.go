@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -117,7 +118,10 @@ type Server struct {
 	keys *keyCache
 	// bodyBudget holds the bytes of request bodies being read (body.go).
 	bodyBudget *semaphore.Weighted
-	limiter    *limiter
+	// bodyHeld is what bodyBudget has handed out, for tests and metrics
+	// (a semaphore does not tell).
+	bodyHeld atomic.Int64
+	limiter  *limiter
 	// adminFails counts failed admin authentications per address.
 	adminFails *limiter
 	stats      IngestStats
