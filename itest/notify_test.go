@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/getsentry/sentry-go"
+	"github.com/periscope-hq/periscope/core"
 	"github.com/periscope-hq/periscope/plugins/email/smtptest"
 )
 
@@ -413,27 +414,39 @@ func checkFlaky(t *testing.T, s *Server, projectID int64, flaky *Receiver, destI
 	if len(reqs) != 4 || reqs[3].Status != 200 {
 		t.Errorf("flaky receiver got %d requests, want 3 failures then 1 success", len(reqs))
 	}
-	for _, a := range s.Alerts(t, projectID, "?kind=new_issue") {
-		for _, n := range a.Notifications {
-			if n.DestinationID != destID {
-				continue
-			}
-			if n.State != "delivered" || n.Attempts != 4 || n.DeliveredAt == nil || len(n.AttemptLog) != 4 {
-				t.Errorf("flaky notification %+v, want delivered after 4 attempts", n)
-				return
-			}
-			for i, at := range n.AttemptLog[:3] {
-				if !strings.Contains(at.Error, "503") {
-					t.Errorf("attempt %d error %q, want the 503", i+1, at.Error)
+	// The receiver answers before the server records the delivery: wait
+	// for the record, not for the request.
+	find := func() *core.Notification {
+		for _, a := range s.Alerts(t, projectID, "?kind=new_issue") {
+			for _, n := range a.Notifications {
+				if n.DestinationID == destID {
+					return n
 				}
 			}
-			if n.AttemptLog[3].Error != "" {
-				t.Errorf("4th attempt error %q, want success", n.AttemptLog[3].Error)
-			}
-			return
+		}
+		return nil
+	}
+	WaitFor(t, 60*time.Second, "the flaky notification recorded as delivered", func() bool {
+		n := find()
+		return n == nil || n.State == "delivered"
+	})
+	n := find()
+	if n == nil {
+		t.Errorf("no notification for the flaky destination %d", destID)
+		return
+	}
+	if n.State != "delivered" || n.Attempts != 4 || n.DeliveredAt == nil || len(n.AttemptLog) != 4 {
+		t.Errorf("flaky notification %+v, want delivered after 4 attempts", n)
+		return
+	}
+	for i, at := range n.AttemptLog[:3] {
+		if !strings.Contains(at.Error, "503") {
+			t.Errorf("attempt %d error %q, want the 503", i+1, at.Error)
 		}
 	}
-	t.Errorf("no notification for the flaky destination %d", destID)
+	if n.AttemptLog[3].Error != "" {
+		t.Errorf("4th attempt error %q, want success", n.AttemptLog[3].Error)
+	}
 }
 
 // smtpCount is how many messages the SMTP server has stored.
